@@ -1,0 +1,231 @@
+/**
+ * Validation of a CreateTask request. Every problem is collected with its
+ * field path, so that a client learns everything wrong in one answer.
+ */
+import { type FieldProblem, ValidationError } from '../../shared/errors';
+import type {
+  TesExecutor,
+  TesInput,
+  TesOutput,
+  TesResources,
+  TesTaskRequest,
+} from '../../shared/tes';
+
+/** URL schemes the service can read inputs from. */
+export const INPUT_SCHEMES = ['file', 'http', 'https'];
+/** URL schemes the service can write outputs to. */
+export const OUTPUT_SCHEMES = ['file'];
+
+type Json = Record<string, unknown>;
+
+class Checker {
+  readonly problems: FieldProblem[] = [];
+
+  fail(field: string, message: string): void {
+    this.problems.push({ field, message });
+  }
+
+  isObject(value: unknown, field: string): value is Json {
+    if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+      return true;
+    }
+    this.fail(field, 'must be an object');
+    return false;
+  }
+
+  optionalString(obj: Json, key: string, field: string): void {
+    if (obj[key] !== undefined && typeof obj[key] !== 'string') {
+      this.fail(field ? `${field}.${key}` : key, 'must be a string');
+    }
+  }
+
+  requiredString(obj: Json, key: string, field: string): boolean {
+    const value = obj[key];
+    if (typeof value === 'string' && value.trim() !== '') return true;
+    this.fail(
+      `${field}.${key}`,
+      value === undefined ? 'required' : 'must be a non-empty string',
+    );
+    return false;
+  }
+
+  containerPath(value: unknown, field: string): void {
+    if (typeof value !== 'string' || value === '') {
+      this.fail(
+        field,
+        value === undefined ? 'required' : 'must be a non-empty string',
+      );
+    } else if (!value.startsWith('/')) {
+      this.fail(field, 'must be an absolute path');
+    } else if (value.split('/').includes('..')) {
+      this.fail(field, 'must not contain ".."');
+    } else if (value.includes('\0')) {
+      this.fail(field, 'must not contain a NUL character');
+    }
+  }
+
+  url(value: string, schemes: string[], field: string): void {
+    let scheme: string;
+    try {
+      scheme = new URL(value).protocol.replace(/:$/, '');
+    } catch {
+      this.fail(field, 'is not a valid URL');
+      return;
+    }
+    if (!schemes.includes(scheme)) {
+      this.fail(
+        field,
+        `scheme "${scheme}" is not supported (supported: ${schemes.join(', ')})`,
+      );
+    }
+  }
+
+  fileType(obj: Json, field: string): void {
+    const type = obj.type;
+    if (type !== undefined && type !== 'FILE' && type !== 'DIRECTORY') {
+      this.fail(`${field}.type`, 'must be FILE or DIRECTORY');
+    }
+  }
+
+  stringMap(value: unknown, field: string): void {
+    if (value === undefined || !this.isObject(value, field)) return;
+    for (const [key, entry] of Object.entries(value)) {
+      if (typeof entry !== 'string')
+        this.fail(`${field}.${key}`, 'must be a string');
+    }
+  }
+}
+
+function checkExecutor(c: Checker, value: unknown, field: string): void {
+  if (!c.isObject(value, field)) return;
+  c.requiredString(value, 'image', field);
+  const command = value.command;
+  if (!Array.isArray(command) || command.length === 0) {
+    c.fail(
+      `${field}.command`,
+      command === undefined
+        ? 'required'
+        : 'must be a non-empty array of strings',
+    );
+  } else if (!command.every((arg) => typeof arg === 'string')) {
+    c.fail(`${field}.command`, 'must contain only strings');
+  }
+  for (const key of ['workdir', 'stdin', 'stdout', 'stderr']) {
+    if (value[key] !== undefined)
+      c.containerPath(value[key], `${field}.${key}`);
+  }
+  c.stringMap(value.env, `${field}.env`);
+  if (
+    value.ignore_error !== undefined &&
+    typeof value.ignore_error !== 'boolean'
+  ) {
+    c.fail(`${field}.ignore_error`, 'must be a boolean');
+  }
+}
+
+function checkInput(c: Checker, value: unknown, field: string): void {
+  if (!c.isObject(value, field)) return;
+  c.containerPath(value.path, `${field}.path`);
+  c.fileType(value, field);
+  c.optionalString(value, 'name', field);
+  c.optionalString(value, 'description', field);
+  const hasUrl = value.url !== undefined;
+  const hasContent = value.content !== undefined;
+  if (hasUrl === hasContent) {
+    c.fail(field, 'must have exactly one of url and content');
+  } else if (hasContent) {
+    c.optionalString(value, 'content', field);
+    if (value.type === 'DIRECTORY')
+      c.fail(`${field}.type`, 'content inputs are files');
+  } else if (c.requiredString(value, 'url', field)) {
+    c.url(value.url as string, INPUT_SCHEMES, `${field}.url`);
+  }
+}
+
+function checkOutput(c: Checker, value: unknown, field: string): void {
+  if (!c.isObject(value, field)) return;
+  c.containerPath(value.path, `${field}.path`);
+  c.fileType(value, field);
+  c.optionalString(value, 'name', field);
+  c.optionalString(value, 'description', field);
+  if (c.requiredString(value, 'url', field)) {
+    c.url(value.url as string, OUTPUT_SCHEMES, `${field}.url`);
+  }
+}
+
+function checkResources(c: Checker, value: unknown, field: string): void {
+  if (value === undefined || !c.isObject(value, field)) return;
+  for (const key of ['cpu_cores', 'ram_gb', 'disk_gb']) {
+    const n = value[key];
+    if (n !== undefined && (typeof n !== 'number' || !(n > 0))) {
+      c.fail(`${field}.${key}`, 'must be a positive number');
+    }
+  }
+  for (const key of ['preemptible', 'backend_parameters_strict']) {
+    if (value[key] !== undefined && typeof value[key] !== 'boolean') {
+      c.fail(`${field}.${key}`, 'must be a boolean');
+    }
+  }
+  const zones = value.zones;
+  if (
+    zones !== undefined &&
+    (!Array.isArray(zones) || !zones.every((z) => typeof z === 'string'))
+  ) {
+    c.fail(`${field}.zones`, 'must be an array of strings');
+  }
+  c.stringMap(value.backend_parameters, `${field}.backend_parameters`);
+}
+
+function checkList(
+  c: Checker,
+  body: Json,
+  key: string,
+  each: (c: Checker, v: unknown, f: string) => void,
+): void {
+  const list = body[key];
+  if (list === undefined) return;
+  if (!Array.isArray(list)) {
+    c.fail(key, 'must be an array');
+    return;
+  }
+  list.forEach((item, i) => {
+    each(c, item, `${key}[${i}]`);
+  });
+}
+
+/**
+ * Checks a CreateTask body and returns it typed, or throws a
+ * ValidationError listing every problem.
+ */
+export function validateTaskRequest(body: unknown): TesTaskRequest {
+  const c = new Checker();
+  if (!c.isObject(body, 'body')) throw new ValidationError(c.problems);
+
+  c.optionalString(body, 'name', '');
+  c.optionalString(body, 'description', '');
+  if (!Array.isArray(body.executors) || body.executors.length === 0) {
+    c.fail(
+      'executors',
+      body.executors === undefined ? 'required' : 'must be a non-empty array',
+    );
+  } else {
+    checkList(c, body, 'executors', checkExecutor);
+  }
+  checkList(c, body, 'inputs', checkInput);
+  checkList(c, body, 'outputs', checkOutput);
+  checkList(c, body, 'volumes', (c2, v, f) => c2.containerPath(v, f));
+  checkResources(c, body.resources, 'resources');
+  c.stringMap(body.tags, 'tags');
+
+  if (c.problems.length > 0) throw new ValidationError(c.problems);
+  return {
+    name: body.name as string | undefined,
+    description: body.description as string | undefined,
+    executors: body.executors as TesExecutor[],
+    inputs: (body.inputs as TesInput[] | undefined) ?? [],
+    outputs: (body.outputs as TesOutput[] | undefined) ?? [],
+    resources: body.resources as TesResources | undefined,
+    volumes: (body.volumes as string[] | undefined) ?? [],
+    tags: (body.tags as Record<string, string> | undefined) ?? {},
+  };
+}

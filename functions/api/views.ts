@@ -1,0 +1,90 @@
+/**
+ * Renders a stored task as the TES views MINIMAL, BASIC and FULL. Only
+ * fields the specification defines leave the service, and an absent
+ * optional field is left out rather than sent as null.
+ */
+import {
+  type AttemptRecord,
+  newAttempt,
+  type TaskRecord,
+} from '../../shared/task-record';
+import type {
+  TaskView,
+  TesExecutorLog,
+  TesInput,
+  TesTask,
+  TesTaskLog,
+} from '../../shared/tes';
+
+/**
+ * The exit code shown for an executor that has not finished. The
+ * specification requires the field; -1 cannot be mistaken for a result.
+ */
+export const EXIT_CODE_NOT_FINISHED = -1;
+
+function executorLogs(attempt: AttemptRecord, full: boolean): TesExecutorLog[] {
+  return Object.entries(attempt.executors)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([, e]) => ({
+      start_time: e.start_time,
+      end_time: e.end_time,
+      stdout: full ? e.stdout : undefined,
+      stderr: full ? e.stderr : undefined,
+      exit_code: e.exit_code ?? EXIT_CODE_NOT_FINISHED,
+    }));
+}
+
+function systemLogs(attempt: AttemptRecord): string[] {
+  return Object.entries(attempt.systemLogs)
+    .sort(([a], [b]) => Number(a) - Number(b))
+    .map(([, line]) => line);
+}
+
+function taskLogs(task: TaskRecord, full: boolean): TesTaskLog[] {
+  const attempts: AttemptRecord[] =
+    task.attempts.length > 0
+      ? task.attempts
+      : task.notes.length > 0
+        ? [newAttempt()]
+        : [];
+
+  return attempts.map((attempt, i) => {
+    const lines = [...(i === 0 ? task.notes : []), ...systemLogs(attempt)];
+    const hasMetadata = Object.keys(attempt.metadata).length > 0;
+    return {
+      start_time: attempt.start_time,
+      end_time: attempt.end_time,
+      logs: executorLogs(attempt, full),
+      outputs: attempt.outputs,
+      metadata: hasMetadata ? attempt.metadata : undefined,
+      system_logs: full ? lines : undefined,
+    };
+  });
+}
+
+function inputs(list: TesInput[], full: boolean): TesInput[] {
+  return full ? list : list.map(({ content: _content, ...rest }) => rest);
+}
+
+/** Renders `task` in `view`. */
+export function renderTask(task: TaskRecord, view: TaskView): TesTask {
+  if (view === 'MINIMAL') {
+    return { id: task.id, state: task.state } as TesTask;
+  }
+
+  const full = view === 'FULL';
+  return {
+    id: task.id,
+    state: task.state,
+    name: task.name,
+    description: task.description,
+    inputs: inputs(task.inputs, full),
+    outputs: task.outputs,
+    resources: task.resources,
+    executors: task.executors,
+    volumes: task.volumes,
+    tags: task.tags,
+    logs: taskLogs(task, full),
+    creation_time: task.creation_time,
+  };
+}

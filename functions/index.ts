@@ -1,0 +1,112 @@
+/**
+ * The entry point of the deployed source: registers every function of the
+ * manifest with the Functions Framework under its manifest name. Each
+ * deployment picks one by name (its entry point); locally all are served
+ * side by side. Functions never call each other: each is reached only
+ * through its trigger.
+ */
+
+import type { Firestore } from '@google-cloud/firestore';
+import * as ff from '@google-cloud/functions-framework';
+import {
+  createFirestore,
+  createPublisher,
+  type PubSubPublisher,
+} from '../shared/cloud';
+import { type Config, ConfigError, loadConfig } from '../shared/config';
+import { withRetryPolicy } from '../shared/event-handler';
+import { createLogger } from '../shared/logger';
+import { functionSpec } from '../shared/topology';
+import { createApiHandler } from './api/handler';
+import { localIdentity } from './api/identity';
+import { TaskStore } from './api/task-store';
+import { createAssignmentHandler } from './assignment/handler';
+import { createIngestionHandler } from './event-ingestion/handler';
+import { createStateTransitionHandler } from './state-transition/handler';
+import type { ComputeDriver } from './worker-launch/compute-driver';
+import { createWorkerLaunchHandler } from './worker-launch/handler';
+import { LocalProcessDriver } from './worker-launch/local-process-driver';
+
+const config: Config = loadConfig();
+const db: Firestore = createFirestore(config);
+const publisher: PubSubPublisher = createPublisher(config);
+
+function logger(name: string) {
+  return createLogger(functionSpec(name).name, config.mode);
+}
+
+function computeDriver(): ComputeDriver {
+  if (config.computeDriver === 'local-process') {
+    return new LocalProcessDriver(
+      config,
+      publisher,
+      logger('tes-worker-launch'),
+    );
+  }
+  // Limitation: the Compute Engine driver is not built yet.
+  throw new ConfigError(
+    'TES_COMPUTE_DRIVER=compute-engine is not available yet',
+  );
+}
+
+const driver: ComputeDriver = computeDriver();
+
+/** Stops every local worker process (when the local stack stops). */
+export async function stopWorkers(): Promise<void> {
+  if (driver instanceof LocalProcessDriver) await driver.stopAll();
+}
+
+ff.http(
+  'tes-api',
+  createApiHandler({
+    config,
+    store: new TaskStore(db),
+    identity: localIdentity,
+    logger: logger('tes-api'),
+  }),
+);
+
+ff.cloudEvent(
+  'tes-state-transition',
+  withRetryPolicy(
+    logger('tes-state-transition'),
+    createStateTransitionHandler({
+      publisher,
+      logger: logger('tes-state-transition'),
+    }),
+  ),
+);
+
+ff.cloudEvent(
+  'tes-assignment',
+  withRetryPolicy(
+    logger('tes-assignment'),
+    createAssignmentHandler({
+      db,
+      publisher,
+      logger: logger('tes-assignment'),
+      defaultZones: config.defaultZones,
+    }),
+  ),
+);
+
+ff.cloudEvent(
+  'tes-worker-launch',
+  withRetryPolicy(
+    logger('tes-worker-launch'),
+    createWorkerLaunchHandler({
+      db,
+      publisher,
+      driver,
+      logger: logger('tes-worker-launch'),
+    }),
+  ),
+);
+
+ff.cloudEvent(
+  'tes-event-ingestion',
+  withRetryPolicy(
+    logger('tes-event-ingestion'),
+    createIngestionHandler({ db, logger: logger('tes-event-ingestion') }),
+  ),
+);

@@ -1,0 +1,65 @@
+/**
+ * tes-worker-launch, subscribed to tes-worker-control. It starts the
+ * worker of a newly assigned attempt and stops the worker of a task that
+ * is being cancelled or has ended, through the configured compute driver.
+ * After a teardown it confirms on tes-worker-events that the worker is
+ * gone, which is what ends a CANCELING task.
+ */
+
+import type { Firestore } from '@google-cloud/firestore';
+import type { CloudEvent } from '@google-cloud/functions-framework';
+import type { Publisher } from '../../shared/cloud';
+import { pubsubJson } from '../../shared/event-handler';
+import type { Logger } from '../../shared/logger';
+import { parseControlMessage, type WorkerEvent } from '../../shared/messages';
+import type { TaskRecord } from '../../shared/task-record';
+import { TASKS_COLLECTION, TOPICS } from '../../shared/topology';
+import type { ComputeDriver } from './compute-driver';
+
+/** What the worker-launch function needs. */
+export interface WorkerLaunchDeps {
+  db: Firestore;
+  publisher: Publisher;
+  driver: ComputeDriver;
+  logger: Logger;
+}
+
+/** Creates the handler for tes-worker-control messages. */
+export function createWorkerLaunchHandler(deps: WorkerLaunchDeps) {
+  return async (event: CloudEvent<unknown>): Promise<void> => {
+    const message = parseControlMessage(pubsubJson(event));
+    const { taskId, attempt } = message;
+
+    if (message.action === 'launch') {
+      const snapshot = await deps.db
+        .collection(TASKS_COLLECTION)
+        .doc(taskId)
+        .get();
+      const task = snapshot.data() as TaskRecord | undefined;
+      // A launch for an attempt that is no longer the one waiting to start
+      // is a late duplicate: starting it would run the task twice.
+      if (task?.state !== 'INITIALIZING' || task.attempt !== attempt) {
+        deps.logger.info('stale launch ignored', { taskId, attempt });
+        return;
+      }
+      await deps.driver.launch({ taskId, attempt, machine: message.machine });
+      return;
+    }
+
+    if (attempt > 0) await deps.driver.teardown(taskId, attempt);
+    const stopped: WorkerEvent = {
+      type: 'worker_stopped',
+      taskId,
+      attempt,
+      seq: 0,
+      time: new Date().toISOString(),
+      reason: message.reason,
+    };
+    await deps.publisher.publish(TOPICS.workerEvents, stopped);
+    deps.logger.info('worker torn down', {
+      taskId,
+      attempt,
+      reason: message.reason,
+    });
+  };
+}

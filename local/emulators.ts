@@ -1,0 +1,155 @@
+/**
+ * Starts and stops the Firestore and Pub/Sub emulators that ship with the
+ * Google Cloud CLI. The Firestore emulator is started through its own
+ * launcher (not `gcloud emulators`), because only the launcher can name
+ * the endpoint that receives document triggers.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { existsSync, openSync } from 'node:fs';
+import path from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+
+/** A running emulator. */
+export interface Emulator {
+  name: string;
+  /** host:port, as the *_EMULATOR_HOST variables take it. */
+  host: string;
+  stop(): Promise<void>;
+}
+
+const INSTALL_HINT =
+  'Install the Google Cloud CLI with its emulators, for example on Debian: ' +
+  'apt-get install google-cloud-cli google-cloud-cli-firestore-emulator ' +
+  'google-cloud-cli-pubsub-emulator default-jre-headless';
+
+/** The missing tool, with what to install. */
+export class MissingEmulatorError extends Error {
+  override name = 'MissingEmulatorError';
+}
+
+function sdkRoot(): string {
+  if (process.env.CLOUDSDK_ROOT) return process.env.CLOUDSDK_ROOT;
+  try {
+    return execFileSync(
+      'gcloud',
+      ['info', '--format=value(installation.sdk_root)'],
+      {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      },
+    ).trim();
+  } catch {
+    throw new MissingEmulatorError(`gcloud was not found. ${INSTALL_HINT}`);
+  }
+}
+
+function launcher(relative: string): string {
+  const file = path.join(sdkRoot(), 'platform', relative);
+  if (!existsSync(file)) {
+    throw new MissingEmulatorError(`${file} is missing. ${INSTALL_HINT}`);
+  }
+  return file;
+}
+
+async function waitUntilReady(url: string, child: ChildProcess, name: string) {
+  const deadline = Date.now() + 60_000;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) {
+      throw new Error(
+        `the ${name} emulator exited with code ${child.exitCode}`,
+      );
+    }
+    try {
+      const response = await fetch(url);
+      if (response.ok) return;
+    } catch {
+      // Not listening yet.
+    }
+    await sleep(200);
+  }
+  throw new Error(`the ${name} emulator did not start within 60 s`);
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return async () => {
+    if (child.exitCode !== null || !child.pid) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    // The launchers are scripts that start a JVM: signal the whole group.
+    process.kill(-child.pid, 'SIGTERM');
+    const timer = setTimeout(
+      () => process.kill(-(child.pid as number), 'SIGKILL'),
+      10_000,
+    );
+    await exited;
+    clearTimeout(timer);
+  };
+}
+
+async function start(
+  name: string,
+  file: string,
+  args: string[],
+  port: number,
+  logDir: string,
+) {
+  const log = openSync(path.join(logDir, `${name}-emulator.log`), 'a');
+  const child = spawn(file, args, {
+    stdio: ['ignore', log, log],
+    detached: true,
+  });
+  const stop = stopper(child);
+  try {
+    await waitUntilReady(`http://127.0.0.1:${port}/`, child, name);
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+  return { name, host: `127.0.0.1:${port}`, stop };
+}
+
+/** Options for the Firestore emulator. */
+export interface FirestoreOptions {
+  port: number;
+  /** host:port that receives document trigger deliveries. */
+  triggerEndpoint: string;
+  logDir: string;
+  /** Export the data here on exit, and import it from here at start. */
+  dataDir?: string;
+}
+
+/** Starts the Firestore emulator. */
+export async function startFirestore(
+  options: FirestoreOptions,
+): Promise<Emulator> {
+  const args = [
+    'start',
+    '--host=127.0.0.1',
+    `--port=${options.port}`,
+    `--functions_emulator=${options.triggerEndpoint}`,
+  ];
+  if (options.dataDir) {
+    args.push(`--export-on-exit=${options.dataDir}`);
+    const metadata = path.join(
+      options.dataDir,
+      `${path.basename(options.dataDir)}.overall_export_metadata`,
+    );
+    if (existsSync(metadata)) args.push(`--import-data=${metadata}`);
+  }
+  const file = launcher('cloud-firestore-emulator/cloud_firestore_emulator');
+  return start('firestore', file, args, options.port, options.logDir);
+}
+
+/** Starts the Pub/Sub emulator. */
+export async function startPubSub(
+  port: number,
+  logDir: string,
+): Promise<Emulator> {
+  const file = launcher('pubsub-emulator/bin/cloud-pubsub-emulator');
+  return start(
+    'pubsub',
+    file,
+    ['--host=127.0.0.1', `--port=${port}`],
+    port,
+    logDir,
+  );
+}

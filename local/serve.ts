@@ -1,0 +1,38 @@
+/**
+ * Serves every function of the manifest on 127.0.0.1, each on its own
+ * port and through the Functions Framework, exactly as it is deployed.
+ */
+import type http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { getTestServer } from '@google-cloud/functions-framework/testing';
+import { FUNCTIONS } from '../shared/topology';
+
+/** One function's running server. */
+export interface Served {
+  name: string;
+  url: string;
+  server: http.Server;
+}
+
+/**
+ * Starts a server for each function registered by functions/index. The
+ * HTTP function listens on `apiPort`; the others on free ports.
+ */
+export async function serveFunctions(apiPort: number): Promise<Served[]> {
+  const served: Served[] = [];
+  for (const fn of FUNCTIONS) {
+    const server = getTestServer(fn.name);
+    const port = fn.trigger.kind === 'http' ? apiPort : 0;
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, '127.0.0.1', resolve);
+    });
+    const address = server.address() as AddressInfo;
+    served.push({
+      name: fn.name,
+      url: `http://127.0.0.1:${address.port}`,
+      server,
+    });
+  }
+  return served;
+}

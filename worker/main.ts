@@ -1,0 +1,99 @@
+/**
+ * The worker program: runs one attempt of one task. On Google Cloud it is
+ * started by its VM's startup script; locally, as a process, by the local
+ * compute driver. Usage: main.js --task ID --attempt N
+ *
+ * It reads its task from Firestore, reports everything through
+ * tes-worker-events, and stops as soon as the task is cancelled.
+ */
+
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createFirestore, createPublisher } from '../shared/cloud';
+import { loadConfig } from '../shared/config';
+import { createLogger } from '../shared/logger';
+import { isTerminal } from '../shared/state-machine';
+import type { TaskRecord } from '../shared/task-record';
+import { TASKS_COLLECTION } from '../shared/topology';
+import { Reporter } from './reporter';
+import { runTask } from './run-task';
+
+async function main(): Promise<number> {
+  const { values } = parseArgs({
+    options: { task: { type: 'string' }, attempt: { type: 'string' } },
+  });
+  const taskId = values.task;
+  const attempt = Number(values.attempt);
+  if (!taskId || !Number.isInteger(attempt) || attempt < 1) {
+    console.error('usage: main.js --task ID --attempt N');
+    return 2;
+  }
+
+  const config = loadConfig();
+  const logger = createLogger('tes-worker', config.mode).child({
+    taskId,
+    attempt,
+  });
+  const db = createFirestore(config);
+  const publisher = createPublisher(config);
+  const reporter = new Reporter(publisher, taskId, attempt);
+  const ref = db.collection(TASKS_COLLECTION).doc(taskId);
+
+  const task = (await ref.get()).data() as TaskRecord | undefined;
+  if (task?.state !== 'INITIALIZING' || task.attempt !== attempt) {
+    logger.info('attempt is not waiting to start; nothing to do', {
+      state: task?.state,
+    });
+    return 0;
+  }
+
+  // Stop at once when the task is cancelled or handed to another attempt.
+  const abort = new AbortController();
+  const stopIf = (t?: TaskRecord) => {
+    if (
+      !t ||
+      t.attempt !== attempt ||
+      t.state === 'CANCELING' ||
+      isTerminal(t.state)
+    ) {
+      abort.abort();
+    }
+  };
+  const unwatch = ref.onSnapshot(
+    (s) => stopIf(s.data() as TaskRecord | undefined),
+    (error) => logger.warn('task watch failed', { error: String(error) }),
+  );
+  process.once('SIGTERM', () => abort.abort());
+
+  reporter.startHeartbeat(config.heartbeatSeconds, (error) =>
+    logger.warn('heartbeat failed', { error: String(error) }),
+  );
+  for (const [index, executor] of task.executors.entries()) {
+    if (config.mode === 'local') {
+      await reporter.systemLog(
+        `executor ${index}: image ${executor.image} recorded but not used in local mode (host sandbox)`,
+      );
+    }
+  }
+
+  const attemptDir = path.join(config.workDir, taskId, String(attempt));
+  const outcome = await runTask(
+    { ...task, logs: [] },
+    { reporter, attemptDir, signal: abort.signal },
+  );
+  logger.info('attempt finished', { outcome });
+
+  reporter.stopHeartbeat();
+  unwatch();
+  await publisher.close();
+  await db.terminate();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    console.error('worker failed:', error);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,143 @@
+/**
+ * The worker's pipeline for one task attempt: prepare folders, fetch
+ * inputs, run the executors in order, store outputs, report the final
+ * state. Every step is reported as it happens.
+ */
+import { mkdir, stat } from 'node:fs/promises';
+import path from 'node:path';
+import type { TesTask } from '../shared/tes';
+import { fetchInputs } from './inputs';
+import { hostPath, type Layout, planLayout } from './layout';
+import { storeOutputs } from './outputs';
+import type { Reporter } from './reporter';
+import { runExecutor } from './run-executor';
+import { BWRAP, sandboxArgs } from './sandbox';
+
+/** What the pipeline needs besides the task. */
+export interface RunContext {
+  reporter: Reporter;
+  /** The host folder of this attempt. */
+  attemptDir: string;
+  /** Aborted when the task is cancelled: stop, and store nothing. */
+  signal: AbortSignal;
+}
+
+/** How an attempt ended, as far as the worker is concerned. */
+export type Outcome =
+  | 'COMPLETE'
+  | 'EXECUTOR_ERROR'
+  | 'SYSTEM_ERROR'
+  | 'ABORTED';
+
+function mapped(layout: Layout, containerPath: string): string {
+  const host = hostPath(layout, containerPath);
+  if (!host) throw new Error(`${containerPath} is outside every task folder`);
+  return host;
+}
+
+async function prepare(layout: Layout): Promise<void> {
+  for (const mount of layout.mounts)
+    await mkdir(mount.hostPath, { recursive: true });
+}
+
+async function runExecutors(
+  task: TesTask,
+  layout: Layout,
+  ctx: RunContext,
+): Promise<Outcome> {
+  const network = task.resources?.backend_parameters?.network === 'host';
+  const readOnlyFiles = (task.inputs ?? [])
+    .filter((i) => i.type !== 'DIRECTORY')
+    .map((i) => ({ containerPath: i.path, hostPath: mapped(layout, i.path) }));
+
+  for (const [index, executor] of task.executors.entries()) {
+    if (ctx.signal.aborted) return 'ABORTED';
+    const exitCode = await runExecutor(
+      {
+        index,
+        file: BWRAP,
+        args: sandboxArgs(executor, layout, { network, readOnlyFiles }),
+        stdin: executor.stdin && mapped(layout, executor.stdin),
+        stdout: executor.stdout && mapped(layout, executor.stdout),
+        stderr: executor.stderr && mapped(layout, executor.stderr),
+      },
+      (report) => ctx.reporter.send({ type: 'executor', executor: report }),
+      ctx.signal,
+    );
+    if (ctx.signal.aborted) return 'ABORTED';
+    if (exitCode !== 0 && !executor.ignore_error) return 'EXECUTOR_ERROR';
+  }
+  return 'COMPLETE';
+}
+
+async function storeTaskOutputs(
+  task: TesTask,
+  layout: Layout,
+  ctx: RunContext,
+) {
+  const stored = await storeOutputs(task.outputs ?? [], (o) =>
+    hostPath(layout, o.path),
+  );
+  for (const output of stored.missing) {
+    await ctx.reporter.systemLog(
+      `output not found: ${output.path} (nothing stored at ${output.url})`,
+    );
+  }
+  await ctx.reporter.send({ type: 'outputs', outputs: stored.logs });
+}
+
+/** Runs the attempt and reports everything; returns how it ended. */
+export async function runTask(
+  task: TesTask,
+  ctx: RunContext,
+): Promise<Outcome> {
+  const { reporter } = ctx;
+  const layout = planLayout(task, path.join(ctx.attemptDir, 'fs'));
+
+  // 1. Folders and inputs.
+  try {
+    await prepare(layout);
+    await fetchInputs(
+      task.inputs ?? [],
+      (input) => mapped(layout, input.path),
+      async (input) => {
+        const size = (await stat(mapped(layout, input.path))).size;
+        await reporter.systemLog(
+          `input fetched: ${input.url ?? 'content'} -> ${input.path} (${size} bytes)`,
+        );
+      },
+    );
+  } catch (error) {
+    await reporter.systemLog(`input failed: ${(error as Error).message}`);
+    await reporter.send({ type: 'state', state: 'SYSTEM_ERROR' });
+    return 'SYSTEM_ERROR';
+  }
+  if (ctx.signal.aborted) return 'ABORTED';
+
+  // 2. Executors, in order.
+  await reporter.send({ type: 'state', state: 'RUNNING' });
+  let outcome: Outcome;
+  try {
+    outcome = await runExecutors(task, layout, ctx);
+  } catch (error) {
+    await reporter.systemLog(
+      `executor could not start: ${(error as Error).message}`,
+    );
+    outcome = 'SYSTEM_ERROR';
+  }
+  if (outcome === 'ABORTED' || ctx.signal.aborted) return 'ABORTED';
+
+  // 3. Outputs, even after an executor error: they often explain it.
+  if (outcome !== 'SYSTEM_ERROR') {
+    try {
+      await storeTaskOutputs(task, layout, ctx);
+    } catch (error) {
+      await reporter.systemLog(`output failed: ${(error as Error).message}`);
+      outcome = 'SYSTEM_ERROR';
+    }
+  }
+
+  // 4. The final state.
+  await reporter.send({ type: 'state', state: outcome });
+  return outcome;
+}

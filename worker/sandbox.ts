@@ -1,0 +1,69 @@
+/**
+ * The local container driver: runs an executor's command under
+ * bubblewrap, with the host's programs read-only, the task's folders
+ * mounted at their container paths, a private /tmp, and no network
+ * unless the task asks for it. The image is not used: local mode runs the
+ * host's binaries.
+ */
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import type { TesExecutor } from '../shared/tes';
+import type { Layout } from './layout';
+
+/** The sandbox program. */
+export const BWRAP = 'bwrap';
+
+/** PATH inside the sandbox, as container images usually set it. */
+const DEFAULT_PATH =
+  '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
+
+const READ_ONLY_DIRS = ['/usr', '/etc', '/opt'];
+const ROOT_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
+
+/** Options that change how every executor of a task is sandboxed. */
+export interface SandboxOptions {
+  network: boolean;
+  /** Read-only input files, mounted over their writable directories. */
+  readOnlyFiles: Array<{ hostPath: string; containerPath: string }>;
+}
+
+function hostSystem(): string[] {
+  const args: string[] = [];
+  for (const dir of READ_ONLY_DIRS) {
+    if (existsSync(dir)) args.push('--ro-bind', dir, dir);
+  }
+  for (const link of ROOT_LINKS) {
+    if (!existsSync(link)) continue;
+    // Merged-/usr systems link /bin and friends into /usr; keep the links.
+    if (lstatSync(link).isSymbolicLink()) {
+      args.push('--symlink', readlinkSync(link), link);
+    } else {
+      args.push('--ro-bind', link, link);
+    }
+  }
+  return args;
+}
+
+/** The bubblewrap argv that runs `executor` (no shell in between). */
+export function sandboxArgs(
+  executor: TesExecutor,
+  layout: Layout,
+  options: SandboxOptions,
+): string[] {
+  const args = ['--die-with-parent', '--new-session', '--unshare-all'];
+  if (options.network) args.push('--share-net');
+  args.push(...hostSystem(), '--proc', '/proc', '--dev', '/dev');
+
+  for (const mount of layout.mounts) {
+    args.push('--bind', mount.hostPath, mount.containerPath);
+  }
+  for (const file of options.readOnlyFiles) {
+    args.push('--ro-bind', file.hostPath, file.containerPath);
+  }
+
+  args.push('--chdir', executor.workdir ?? '/', '--clearenv');
+  const env = { PATH: DEFAULT_PATH, HOME: '/tmp', ...executor.env };
+  for (const [key, value] of Object.entries(env)) {
+    args.push('--setenv', key, value);
+  }
+  return [...args, '--', ...executor.command];
+}
