@@ -11,65 +11,15 @@
  *   together: use these running emulators instead of starting them.
  * - TES_DATA_DIR: where tasks are kept between runs (default .tes-local/).
  */
-import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { createLogger } from '../shared/logger';
-import { type Emulator, startFirestore, startPubSub } from './emulators';
-import { declaredPorts, portOrFree } from './ports';
+import { type Backends, startBackends } from './backends';
 import { serveFunctions } from './serve';
-import { TriggerGateway } from './trigger-gateway';
 import { unwireTriggers, wire } from './wiring';
 
 const logger = createLogger('local', 'local');
 
-/** The emulators and gateway this process started, if any. */
-interface Backends {
-  gatewayUrl: string;
-  stop: () => Promise<void>;
-}
-
-async function startBackends(dataDir: string): Promise<Backends> {
-  const ports = declaredPorts();
-  const logDir = path.join(dataDir, 'logs');
-  mkdirSync(logDir, { recursive: true });
-
-  const gateway = new TriggerGateway(logger);
-  const gatewayHost = await gateway.listen(await portOrFree(ports.functions));
-  const started: Emulator[] = [];
-  const stop = async () => {
-    await Promise.all(started.map((e) => e.stop()));
-    await gateway.close();
-  };
-
-  try {
-    const track = (emulator: Emulator) => {
-      started.push(emulator);
-      return emulator;
-    };
-    const [firestore, pubsub] = await Promise.all([
-      startFirestore({
-        port: await portOrFree(ports.firestore),
-        triggerEndpoint: gatewayHost,
-        logDir,
-        dataDir: path.join(dataDir, 'firestore'),
-      }).then(track),
-      startPubSub(await portOrFree(ports.pubsub), logDir).then(track),
-    ]);
-    process.env.FIRESTORE_EMULATOR_HOST = firestore.host;
-    process.env.PUBSUB_EMULATOR_HOST = pubsub.host;
-  } catch (error) {
-    await stop();
-    throw error;
-  }
-  logger.info('emulators started', {
-    firestore: process.env.FIRESTORE_EMULATOR_HOST,
-    pubsub: process.env.PUBSUB_EMULATOR_HOST,
-    gateway: gatewayHost,
-  });
-  return { gatewayUrl: `http://${gatewayHost}`, stop };
-}
-
-function useRunningBackends(): Backends | undefined {
+function runningBackends(): Backends | undefined {
   const { FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, TES_TRIGGER_GATEWAY } =
     process.env;
   if (
@@ -79,7 +29,12 @@ function useRunningBackends(): Backends | undefined {
   ) {
     return undefined;
   }
-  return { gatewayUrl: TES_TRIGGER_GATEWAY, stop: async () => {} };
+  return {
+    firestoreHost: FIRESTORE_EMULATOR_HOST,
+    pubsubHost: PUBSUB_EMULATOR_HOST,
+    gatewayUrl: TES_TRIGGER_GATEWAY,
+    stop: async () => {},
+  };
 }
 
 async function main(): Promise<void> {
@@ -93,7 +48,11 @@ async function main(): Promise<void> {
   );
   process.env.TES_WORK_DIR ??= path.join(dataDir, 'work');
 
-  const backends = useRunningBackends() ?? (await startBackends(dataDir));
+  const backends =
+    runningBackends() ??
+    (await startBackends({ dataDir, persist: true, anyPorts: false, logger }));
+  process.env.FIRESTORE_EMULATOR_HOST = backends.firestoreHost;
+  process.env.PUBSUB_EMULATOR_HOST = backends.pubsubHost;
 
   // Loaded only now: the functions read the emulator hosts when loaded.
   const functions = require('../functions') as typeof import('../functions');
@@ -101,7 +60,7 @@ async function main(): Promise<void> {
   const targets = {
     projectId: process.env.TES_PROJECT,
     functionUrls: new Map(served.map((s) => [s.name, s.url])),
-    firestoreHost: process.env.FIRESTORE_EMULATOR_HOST as string,
+    firestoreHost: backends.firestoreHost,
     gatewayUrl: backends.gatewayUrl,
   };
   await wire(targets);

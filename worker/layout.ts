@@ -18,6 +18,8 @@ export interface Layout {
   /** The folder that mirrors the container's paths. */
   root: string;
   mounts: Mount[];
+  /** Every directory the task names, on the host, to create beforehand. */
+  directories: string[];
 }
 
 // Device and kernel paths come from the sandbox itself, never the task.
@@ -67,7 +69,8 @@ function neededDirectories(task: TesTask): string[] {
 
 /** Plans the mounts for `task` under the host folder `root`. */
 export function planLayout(task: TesTask, root: string): Layout {
-  const sorted = neededDirectories(task).sort((a, b) => a.length - b.length);
+  const needed = neededDirectories(task);
+  const sorted = [...needed].sort((a, b) => a.length - b.length);
   const covering: string[] = [];
   for (const dir of sorted) {
     if (!covering.some((c) => isWithin(dir, c))) covering.push(dir);
@@ -78,6 +81,7 @@ export function planLayout(task: TesTask, root: string): Layout {
       containerPath,
       hostPath: path.join(root, containerPath),
     })),
+    directories: needed.map((d) => path.join(root, d)),
   };
 }
 

@@ -36,8 +36,7 @@ function mapped(layout: Layout, containerPath: string): string {
 }
 
 async function prepare(layout: Layout): Promise<void> {
-  for (const mount of layout.mounts)
-    await mkdir(mount.hostPath, { recursive: true });
+  for (const dir of layout.directories) await mkdir(dir, { recursive: true });
 }
 
 async function runExecutors(

@@ -1,0 +1,75 @@
+/**
+ * The local stand-ins for Google Cloud's managed services: the Firestore
+ * and Pub/Sub emulators, and the trigger gateway that plays Eventarc.
+ * Started once, they can serve several stacks, each in its own project.
+ */
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from '../shared/logger';
+import { type Emulator, startFirestore, startPubSub } from './emulators';
+import { declaredPorts, portOrFree } from './ports';
+import { TriggerGateway } from './trigger-gateway';
+
+/** Running backends, and how to reach them. */
+export interface Backends {
+  firestoreHost: string;
+  pubsubHost: string;
+  gatewayUrl: string;
+  stop: () => Promise<void>;
+}
+
+/** How to start the backends. */
+export interface BackendOptions {
+  /** Emulator logs go to `dataDir/logs`. */
+  dataDir: string;
+  /** Keep Firestore's data in `dataDir/firestore` between runs. */
+  persist: boolean;
+  /** Use free ports instead of those firebase.json declares. */
+  anyPorts: boolean;
+  logger: Logger;
+}
+
+/** Starts the gateway, then both emulators side by side. */
+export async function startBackends(
+  options: BackendOptions,
+): Promise<Backends> {
+  const declared = declaredPorts();
+  const port = (p: number) => portOrFree(options.anyPorts ? 0 : p);
+  const logDir = path.join(options.dataDir, 'logs');
+  mkdirSync(logDir, { recursive: true });
+
+  const gateway = new TriggerGateway(options.logger);
+  const gatewayHost = await gateway.listen(await port(declared.functions));
+  const started: Emulator[] = [];
+  const stop = async () => {
+    await Promise.all(started.map((e) => e.stop()));
+    await gateway.close();
+  };
+  const track = (emulator: Emulator) => {
+    started.push(emulator);
+    return emulator;
+  };
+
+  try {
+    const [firestore, pubsub] = await Promise.all([
+      startFirestore({
+        port: await port(declared.firestore),
+        triggerEndpoint: gatewayHost,
+        logDir,
+        dataDir: options.persist
+          ? path.join(options.dataDir, 'firestore')
+          : undefined,
+      }).then(track),
+      startPubSub(await port(declared.pubsub), logDir).then(track),
+    ]);
+    return {
+      firestoreHost: firestore.host,
+      pubsubHost: pubsub.host,
+      gatewayUrl: `http://${gatewayHost}`,
+      stop,
+    };
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Starts a whole local stack (every function, wired to the emulators the
+ * test runner started) in a child process, in a project of its own, just
+ * as `npm start` does, and stops it.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { REPO_ROOT } from './paths';
+
+/** A running stack. */
+export interface Stack {
+  /** The TES base URL, ending in /ga4gh/tes/v1. */
+  url: string;
+  projectId: string;
+  /** Where the stack keeps its task attempts' folders. */
+  workDir: string;
+  /** Everything the stack printed so far. */
+  output(): string;
+  stop(): Promise<void>;
+}
+
+const READY = /TES API ready at (\S+)/;
+
+function waitForReady(
+  child: ChildProcess,
+  output: () => string,
+): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(
+      () => reject(new Error(`stack did not start:\n${output()}`)),
+      60_000,
+    );
+    const check = () => {
+      const match = READY.exec(output());
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`stack exited with ${code}:\n${output()}`));
+    });
+  });
+}
+
+/** Starts a stack; `env` adds to or overrides its environment. */
+export async function startStack(
+  env: Record<string, string> = {},
+): Promise<Stack> {
+  const projectId = `demo-t${randomBytes(5).toString('hex')}`;
+  const workDir = mkdtempSync(path.join(os.tmpdir(), 'tes-stack-'));
+  const child = spawn(
+    process.execPath,
+    [path.join(REPO_ROOT, 'dist', 'local', 'start.js')],
+    {
+      env: {
+        ...process.env,
+        METADATA_SERVER_DETECTION: 'none',
+        TES_PROJECT: projectId,
+        TES_API_PORT: '0',
+        TES_WORK_DIR: workDir,
+        TES_DATA_DIR: workDir,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  let text = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    text += chunk.toString();
+  });
+  const output = () => text;
+
+  const url = await waitForReady(child, output);
+  return {
+    url,
+    projectId,
+    workDir,
+    output,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
