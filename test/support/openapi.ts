@@ -7,7 +7,8 @@
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
-import Ajv, { type ValidateFunction } from 'ajv';
+import type { ValidateFunction } from 'ajv';
+import Ajv from 'ajv/dist/2019';
 import addFormats from 'ajv-formats';
 import { parse } from 'yaml';
 import { SHARED_DIR } from './paths';
@@ -17,22 +18,29 @@ const SERVICE_INFO_URL =
 
 type Schema = Record<string, unknown>;
 
-/** Forbids properties a schema does not name, everywhere in `node`. */
-function closeObjects(node: unknown): void {
+/**
+ * Forbids properties a schema does not name, everywhere in `node`. The
+ * members of an allOf stay open; their union is closed instead.
+ */
+function closeObjects(node: unknown, inAllOf = false): void {
   if (Array.isArray(node)) {
-    node.forEach(closeObjects);
+    for (const item of node) closeObjects(item, inAllOf);
     return;
   }
   if (typeof node !== 'object' || node === null) return;
   const schema = node as Schema;
-  if (
+  if (schema.allOf) {
+    schema.unevaluatedProperties = false;
+  } else if (
     schema.properties &&
     schema.additionalProperties === undefined &&
-    !schema.allOf
+    !inAllOf
   ) {
     schema.additionalProperties = false;
   }
-  for (const value of Object.values(schema)) closeObjects(value);
+  for (const [key, value] of Object.entries(schema)) {
+    closeObjects(value, key === 'allOf');
+  }
 }
 
 function load(file: string): Schema {

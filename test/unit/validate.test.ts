@@ -1,0 +1,86 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { validateTaskRequest } from '../../functions/api/validate';
+import { ValidationError } from '../../shared/errors';
+
+const ok = { executors: [{ image: 'alpine', command: ['true'] }] };
+
+function problems(body: unknown): string[] {
+  try {
+    validateTaskRequest(body);
+  } catch (error) {
+    assert.ok(error instanceof ValidationError);
+    return error.problems.map((p) => `${p.field}: ${p.message}`);
+  }
+  return [];
+}
+
+describe('CreateTask validation', () => {
+  const cases: Array<{ name: string; body: unknown; expected: string[] }> = [
+    { name: 'a minimal task', body: ok, expected: [] },
+    { name: 'no executors', body: {}, expected: ['executors: required'] },
+    {
+      name: 'an executor without image and command',
+      body: { executors: [{}] },
+      expected: [
+        'executors[0].image: required',
+        'executors[0].command: required',
+      ],
+    },
+    {
+      name: 'an empty command',
+      body: { executors: [{ image: 'a', command: [] }] },
+      expected: ['executors[0].command: must be a non-empty array of strings'],
+    },
+    {
+      name: 'a relative path and a traversal',
+      body: {
+        ...ok,
+        inputs: [
+          { path: 'rel', content: 'x' },
+          { path: '/a/../b', content: 'x' },
+        ],
+      },
+      expected: [
+        'inputs[0].path: must be an absolute path',
+        'inputs[1].path: must not contain ".."',
+      ],
+    },
+    {
+      name: 'an input with both url and content',
+      body: { ...ok, inputs: [{ path: '/a', url: 'file:///a', content: 'x' }] },
+      expected: ['inputs[0]: must have exactly one of url and content'],
+    },
+    {
+      name: 'an unsupported scheme',
+      body: { ...ok, outputs: [{ path: '/a', url: 'ftp://host/a' }] },
+      expected: [
+        'outputs[0].url: scheme "ftp" is not supported (supported: file)',
+      ],
+    },
+    {
+      name: 'wrong types',
+      body: { ...ok, name: 5, tags: { a: 1 }, resources: { cpu_cores: -1 } },
+      expected: [
+        'name: must be a string',
+        'resources.cpu_cores: must be a positive number',
+        'tags.a: must be a string',
+      ],
+    },
+    { name: 'not an object', body: [], expected: ['body: must be an object'] },
+  ];
+
+  for (const c of cases) {
+    it(`reports every problem with its field: ${c.name}`, () => {
+      assert.deepEqual(problems(c.body).sort(), [...c.expected].sort());
+    });
+  }
+
+  it('defaults the optional lists', () => {
+    const task = validateTaskRequest(ok);
+    assert.deepEqual(task.inputs, []);
+    assert.deepEqual(task.outputs, []);
+    assert.deepEqual(task.volumes, []);
+    assert.deepEqual(task.tags, {});
+  });
+});
