@@ -35,7 +35,7 @@ function logger(name: string) {
   return createLogger(functionSpec(name).name, config.mode);
 }
 
-function computeDriver(): ComputeDriver {
+function createComputeDriver(): ComputeDriver {
   if (config.computeDriver === 'local-process') {
     return new LocalProcessDriver(
       config,
@@ -49,11 +49,24 @@ function computeDriver(): ComputeDriver {
   );
 }
 
-const driver: ComputeDriver = computeDriver();
+// Created on first use, so that only tes-worker-launch depends on it.
+let computeDriver: ComputeDriver | undefined;
+const driver: ComputeDriver = {
+  launch: (spec) => {
+    computeDriver ??= createComputeDriver();
+    return computeDriver.launch(spec);
+  },
+  teardown: (taskId, attempt) => {
+    computeDriver ??= createComputeDriver();
+    return computeDriver.teardown(taskId, attempt);
+  },
+};
 
 /** Stops every local worker process (when the local stack stops). */
 export async function stopWorkers(): Promise<void> {
-  if (driver instanceof LocalProcessDriver) await driver.stopAll();
+  if (computeDriver instanceof LocalProcessDriver) {
+    await computeDriver.stopAll();
+  }
 }
 
 ff.http(

@@ -43,6 +43,10 @@ function stateAfter(task: TaskRecord, event: WorkerEvent): TaskState {
   switch (event.type) {
     case 'state':
       return canTransition(task.state, event.state) ? event.state : task.state;
+    case 'executor':
+      // An executor's report means the attempt is running, even when the
+      // RUNNING event itself is still on its way.
+      return task.state === 'INITIALIZING' ? 'RUNNING' : task.state;
     case 'worker_stopped':
       return task.state === 'CANCELING' ? 'CANCELED' : task.state;
     case 'worker_lost':

@@ -32,7 +32,9 @@ function event(body: WorkerEventBody, seq: number, attempt = 1): WorkerEvent {
 
 /** Applies events in order, as the ingestion transaction would. */
 function applyAll(start: TaskRecord, events: WorkerEvent[]): TaskRecord {
-  return events.reduce((t, e) => ({ ...t, ...applyWorkerEvent(t, e) }), start);
+  let task = start;
+  for (const e of events) task = { ...task, ...applyWorkerEvent(task, e) };
+  return task;
 }
 
 const run: WorkerEvent[] = [
@@ -131,6 +133,18 @@ describe('applying worker events to a task', () => {
     assert.equal(
       update?.attempts?.[0]?.systemLogs.lost,
       'worker lost: exit code 1',
+    );
+  });
+
+  it('takes an executor report as proof the attempt is running', () => {
+    const report = event(
+      { type: 'executor', executor: { index: 0, stdout: 'x', stderr: '' } },
+      2,
+    );
+    assert.equal(applyWorkerEvent(task(), report)?.state, 'RUNNING');
+    assert.equal(
+      applyWorkerEvent(task({ state: 'COMPLETE' }), report)?.state,
+      undefined,
     );
   });
 

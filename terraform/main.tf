@@ -1,0 +1,48 @@
+# Names and settings shared by the other files. The maps are keyed by the
+# names in shared/topology.ts (the manifest); test/unit/terraform.test.ts
+# fails when they, or the resources they point at, drift from it.
+locals {
+  # Every topic of the manifest.
+  topics = {
+    "tes-task-assign"    = google_pubsub_topic.task_assign
+    "tes-worker-control" = google_pubsub_topic.worker_control
+    "tes-worker-events"  = google_pubsub_topic.worker_events
+  }
+
+  # One dead-letter topic per topic that push-triggers a function.
+  dead_letter_topics = {
+    "tes-task-assign"    = google_pubsub_topic.task_assign_dead_letter
+    "tes-worker-control" = google_pubsub_topic.worker_control_dead_letter
+    "tes-worker-events"  = google_pubsub_topic.worker_events_dead_letter
+  }
+
+  # Every function of the manifest.
+  functions = {
+    "tes-api"              = google_cloudfunctions2_function.api
+    "tes-state-transition" = google_cloudfunctions2_function.state_transition
+    "tes-assignment"       = google_cloudfunctions2_function.assignment
+    "tes-worker-launch"    = google_cloudfunctions2_function.worker_launch
+    "tes-event-ingestion"  = google_cloudfunctions2_function.event_ingestion
+  }
+
+  # The functions that Eventarc invokes: everything but the public API.
+  event_functions = {
+    for name, fn in local.functions : name => fn if name != "tes-api"
+  }
+
+  # Read once at start by shared/config.ts.
+  function_environment = {
+    TES_MODE    = "gcp"
+    TES_PROJECT = var.project_id
+    TES_ZONES   = join(",", var.zones)
+  }
+
+  # Eventarc only sees Firestore events in the database's own location.
+  firestore_location = coalesce(var.firestore_location, var.region)
+}
+
+data "google_project" "this" {
+  project_id = var.project_id
+
+  depends_on = [google_project_service.enabled]
+}
