@@ -47,9 +47,21 @@ export interface ExecutorReport {
   stderr: string;
 }
 
+/**
+ * Everything an attempt reported, carried by its final state event so that
+ * a task is complete the moment it is seen in a final state, whatever
+ * order the earlier events arrive in.
+ */
+export interface AttemptSummary {
+  executors: ExecutorReport[];
+  outputs?: TesOutputFileLog[];
+  /** System log lines keyed by the `seq` of the event that carried them. */
+  systemLogs: Record<string, string>;
+}
+
 /** The body of a worker event, by type. */
 export type WorkerEventBody =
-  | { type: 'state'; state: ReportedState }
+  | { type: 'state'; state: ReportedState; summary?: AttemptSummary }
   | { type: 'executor'; executor: ExecutorReport }
   | { type: 'outputs'; outputs: TesOutputFileLog[] }
   | { type: 'system_log'; line: string }

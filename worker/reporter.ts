@@ -4,13 +4,19 @@
  * them. The worker never writes the task document.
  */
 import type { Publisher } from '../shared/cloud';
-import type { WorkerEvent, WorkerEventBody } from '../shared/messages';
+import type {
+  AttemptSummary,
+  ReportedState,
+  WorkerEvent,
+  WorkerEventBody,
+} from '../shared/messages';
 import { TOPICS } from '../shared/topology';
 
 /** Publishes the events of one task attempt. */
 export class Reporter {
   private seq = 0;
   private heartbeat?: NodeJS.Timeout;
+  private readonly summary: AttemptSummary = { executors: [], systemLogs: {} };
 
   constructor(
     private readonly publisher: Publisher,
@@ -28,7 +34,28 @@ export class Reporter {
       time: new Date().toISOString(),
       ...body,
     } as WorkerEvent;
+    this.remember(event);
     await this.publisher.publish(TOPICS.workerEvents, event);
+  }
+
+  private remember(event: WorkerEvent): void {
+    if (event.type === 'executor') {
+      this.summary.executors[event.executor.index] = event.executor;
+    } else if (event.type === 'outputs') {
+      this.summary.outputs = event.outputs;
+    } else if (event.type === 'system_log') {
+      this.summary.systemLogs[String(event.seq)] = event.line;
+    }
+  }
+
+  /** Reports the attempt's final state, with everything reported before. */
+  async finish(state: ReportedState): Promise<void> {
+    const executors = this.summary.executors.filter(Boolean);
+    await this.send({
+      type: 'state',
+      state,
+      summary: { ...this.summary, executors },
+    });
   }
 
   /** Adds a line to the attempt's system logs. */

@@ -108,7 +108,7 @@ export async function runTask(
     );
   } catch (error) {
     await reporter.systemLog(`input failed: ${(error as Error).message}`);
-    await reporter.send({ type: 'state', state: 'SYSTEM_ERROR' });
+    await reporter.finish('SYSTEM_ERROR');
     return 'SYSTEM_ERROR';
   }
   if (ctx.signal.aborted) return 'ABORTED';
@@ -137,6 +137,6 @@ export async function runTask(
   }
 
   // 4. The final state.
-  await reporter.send({ type: 'state', state: outcome });
+  await reporter.finish(outcome);
   return outcome;
 }

@@ -4,7 +4,7 @@
  * on its own. Events may arrive twice, late or out of order; applying
  * them in any order converges on the same document.
  */
-import type { WorkerEvent } from '../../shared/messages';
+import type { ExecutorReport, WorkerEvent } from '../../shared/messages';
 import { canTransition, isTerminal } from '../../shared/state-machine';
 import type {
   AttemptRecord,
@@ -24,19 +24,32 @@ function earliest(a: string | undefined, b: string): string {
 
 function mergeExecutor(
   current: ExecutorRecord | undefined,
-  event: Extract<WorkerEvent, { type: 'executor' }>,
+  report: ExecutorReport,
+  seq: number,
 ): ExecutorRecord {
-  const report = event.executor;
   const base = current ?? { stdout: '', stderr: '', seq: -1 };
-  const newer = event.seq > base.seq;
+  const newer = seq > base.seq;
   return {
     start_time: base.start_time ?? report.start_time,
     end_time: base.end_time ?? report.end_time,
     exit_code: base.exit_code ?? report.exit_code,
     stdout: newer ? report.stdout : base.stdout,
     stderr: newer ? report.stderr : base.stderr,
-    seq: newer ? event.seq : base.seq,
+    seq: newer ? seq : base.seq,
   };
+}
+
+function mergeExecutors(
+  executors: AttemptRecord['executors'],
+  reports: ExecutorReport[],
+  seq: number,
+): AttemptRecord['executors'] {
+  const merged = { ...executors };
+  for (const report of reports) {
+    const key = String(report.index);
+    merged[key] = mergeExecutor(executors[key], report, seq);
+  }
+  return merged;
 }
 
 function stateAfter(task: TaskRecord, event: WorkerEvent): TaskState {
@@ -69,14 +82,25 @@ function attemptAfter(
   if (ended && !attempt.end_time) next.end_time = event.time;
 
   switch (event.type) {
-    case 'executor': {
-      const key = String(event.executor.index);
-      next.executors = {
-        ...attempt.executors,
-        [key]: mergeExecutor(attempt.executors[key], event),
-      };
+    case 'executor':
+      next.executors = mergeExecutors(
+        attempt.executors,
+        [event.executor],
+        event.seq,
+      );
       break;
-    }
+    case 'state':
+      if (event.summary) {
+        const { executors, outputs, systemLogs } = event.summary;
+        next.executors = mergeExecutors(
+          attempt.executors,
+          executors,
+          event.seq,
+        );
+        if (outputs) next.outputs = outputs;
+        next.systemLogs = { ...attempt.systemLogs, ...systemLogs };
+      }
+      break;
     case 'outputs':
       next.outputs = event.outputs;
       break;

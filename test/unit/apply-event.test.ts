@@ -90,6 +90,30 @@ describe('applying worker events to a task', () => {
     ]);
   });
 
+  it('is complete as soon as the final state arrives, whatever came before', () => {
+    const summary = {
+      executors: [
+        { index: 0, stdout: 'ab', stderr: 'e', exit_code: 0, end_time: 'x' },
+      ],
+      outputs: [{ url: 'file:///o', path: '/o', size_bytes: '3' }],
+      systemLogs: { '3': 'hello' },
+    };
+    const final = event({ type: 'state', state: 'COMPLETE', summary }, 6);
+    const first = applyAll(task(), [final]);
+    assert.equal(first.state, 'COMPLETE');
+    assert.equal(first.attempts[0]?.executors['0']?.exit_code, 0);
+    assert.equal(first.attempts[0]?.executors['0']?.stdout, 'ab');
+    assert.deepEqual(first.attempts[0]?.outputs, summary.outputs);
+    assert.deepEqual(first.attempts[0]?.systemLogs, { '3': 'hello' });
+
+    const late = applyAll(first, run.slice(0, 5));
+    assert.deepEqual(late.attempts[0]?.executors, first.attempts[0]?.executors);
+    assert.deepEqual(
+      late.attempts[0]?.systemLogs,
+      first.attempts[0]?.systemLogs,
+    );
+  });
+
   it('ignores a duplicate: nothing changes', () => {
     const done = applyAll(task(), run);
     for (const e of run) assert.equal(applyWorkerEvent(done, e), undefined);
