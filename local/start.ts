@@ -10,6 +10,8 @@
  * - FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST and TES_TRIGGER_GATEWAY
  *   together: use these running emulators instead of starting them.
  * - TES_DATA_DIR: where tasks are kept between runs (default .tes-local/).
+ * - TES_FREE_PORTS=1: start the emulators on free ports instead of those in
+ *   firebase.json, to run several stacks side by side.
  */
 import path from 'node:path';
 import { createLogger } from '../shared/logger';
@@ -50,7 +52,12 @@ async function main(): Promise<void> {
 
   const backends =
     runningBackends() ??
-    (await startBackends({ dataDir, persist: true, anyPorts: false, logger }));
+    (await startBackends({
+      dataDir,
+      persist: true,
+      anyPorts: process.env.TES_FREE_PORTS === '1',
+      logger,
+    }));
   process.env.FIRESTORE_EMULATOR_HOST = backends.firestoreHost;
   process.env.PUBSUB_EMULATOR_HOST = backends.pubsubHost;
 
