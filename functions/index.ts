@@ -22,10 +22,14 @@ import { localIdentity } from './api/identity';
 import { TaskStore } from './api/task-store';
 import { createAssignmentHandler } from './assignment/handler';
 import { createIngestionHandler } from './event-ingestion/handler';
+import { installBodyParsing } from './request-bodies';
 import { createStateTransitionHandler } from './state-transition/handler';
 import type { ComputeDriver } from './worker-launch/compute-driver';
 import { createWorkerLaunchHandler } from './worker-launch/handler';
 import { LocalProcessDriver } from './worker-launch/local-process-driver';
+
+// Before the framework builds its server: see request-bodies.ts.
+installBodyParsing();
 
 const config: Config = loadConfig();
 const db: Firestore = createFirestore(config);

@@ -52,6 +52,8 @@ export interface TaskRecord {
   executors: TesExecutor[];
   volumes: string[];
   tags: Record<string, string>;
+  /** What ListTasks finds the task by (see functions/api/search-terms.ts). */
+  terms: string[];
   /** System log lines written at create time, shown in the first log. */
   notes: string[];
   /** The current attempt, 1-based; 0 until the task is first assigned. */

@@ -17,8 +17,8 @@ resource "google_firestore_database" "default" {
 # Firebase tooling reads too: equality on owner (and state), newest first,
 # id as the tie-breaker of the page token.
 #
-# Limitation: a list filtered by tag value also needs an index per tag key,
-# which cannot be declared ahead of time.
+# Name prefixes and tags are found through the `terms` array
+# (functions/api/search-terms.ts), so no index depends on a tag key.
 locals {
   firestore_indexes = jsondecode(file("${path.module}/../firestore.indexes.json")).indexes
 }
@@ -33,8 +33,9 @@ resource "google_firestore_index" "tasks" {
   dynamic "fields" {
     for_each = each.value.fields
     content {
-      field_path = fields.value.fieldPath
-      order      = fields.value.order
+      field_path   = fields.value.fieldPath
+      order        = try(fields.value.order, null)
+      array_config = try(fields.value.arrayConfig, null)
     }
   }
 }

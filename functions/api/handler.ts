@@ -1,6 +1,6 @@
 /**
- * The TES v1.1 HTTP API: routes each request to its operation and maps
- * every error to its HTTP status in one place.
+ * tes-api, the HTTP function: the TES v1.1 API. It routes each request to
+ * its operation and maps every error to its HTTP status in one place.
  */
 import type { Request, Response } from '@google-cloud/functions-framework';
 import type { Config } from '../../shared/config';
@@ -10,10 +10,12 @@ import {
   ValidationError,
 } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { TASK_STATES, type TaskState, type TaskView } from '../../shared/tes';
+import { bodyError } from '../request-bodies';
+import { admit } from './admission';
 import type { IdentityResolver } from './identity';
+import { encodeToken, listQuery, viewOf } from './list-params';
 import { serviceInfo } from './service-info';
-import type { ListQuery, TaskStore } from './task-store';
+import type { TaskStore } from './task-store';
 import { validateTaskRequest } from './validate';
 import { renderTask } from './views';
 
@@ -26,101 +28,39 @@ export interface ApiDeps {
 }
 
 const BASE_PATH = '/ga4gh/tes/v1';
-const VIEWS: TaskView[] = ['MINIMAL', 'BASIC', 'FULL'];
-const DEFAULT_PAGE_SIZE = 256;
-const MAX_PAGE_SIZE = 2047;
+/** The largest CreateTask body read, in bytes. */
+export const MAX_BODY_BYTES = 1024 * 1024;
 
 class MethodNotAllowedError extends Error {}
-
-function one(req: Request, name: string): string | undefined {
-  const value = req.query[name];
-  if (value === undefined) return undefined;
-  if (Array.isArray(value)) {
-    throw new ValidationError([{ field: name, message: 'must be given once' }]);
-  }
-  return String(value);
-}
-
-function many(req: Request, name: string): string[] {
-  const value = req.query[name];
-  if (value === undefined) return [];
-  return (Array.isArray(value) ? value : [value]).map(String);
-}
-
-function viewOf(req: Request): TaskView {
-  const view = one(req, 'view') ?? 'MINIMAL';
-  if (!VIEWS.includes(view as TaskView)) {
-    throw new ValidationError([
-      { field: 'view', message: `must be one of ${VIEWS.join(', ')}` },
-    ]);
-  }
-  return view as TaskView;
-}
-
-function encodeCursor(cursor: { time: string; id: string }): string {
-  return Buffer.from(JSON.stringify([cursor.time, cursor.id])).toString(
-    'base64url',
-  );
-}
-
-function decodeCursor(token: string): { time: string; id: string } {
-  try {
-    const [time, id] = JSON.parse(Buffer.from(token, 'base64url').toString());
-    if (typeof time === 'string' && typeof id === 'string') return { time, id };
-  } catch {
-    // Falls through to the validation error below.
-  }
-  throw new ValidationError([
-    { field: 'page_token', message: 'is not a token this service issued' },
-  ]);
-}
-
-function listQuery(req: Request, owner: string): ListQuery {
-  const sizeText = one(req, 'page_size');
-  const pageSize =
-    sizeText === undefined ? DEFAULT_PAGE_SIZE : Number(sizeText);
-  if (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > MAX_PAGE_SIZE) {
-    throw new ValidationError([
-      {
-        field: 'page_size',
-        message: `must be a whole number from 1 to ${MAX_PAGE_SIZE}`,
-      },
-    ]);
-  }
-  const state = one(req, 'state');
-  if (state !== undefined && !TASK_STATES.includes(state as TaskState)) {
-    throw new ValidationError([
-      { field: 'state', message: `must be one of ${TASK_STATES.join(', ')}` },
-    ]);
-  }
-  const keys = many(req, 'tag_key');
-  const values = many(req, 'tag_value');
-  if (values.length > keys.length) {
-    throw new ValidationError([
-      { field: 'tag_value', message: 'has more values than tag_key has keys' },
-    ]);
-  }
-  const token = one(req, 'page_token');
-  return {
-    owner,
-    pageSize,
-    state: state as TaskState | undefined,
-    namePrefix: one(req, 'name_prefix') || undefined,
-    tags: keys.map((key, i) => ({ key, value: values[i] ?? '' })),
-    cursor: token ? decodeCursor(token) : undefined,
-  };
-}
+class UnsupportedMediaTypeError extends Error {}
 
 function requestBody(req: Request): unknown {
-  if (!req.is('application/json')) {
+  const error = bodyError(req);
+  const size = (req as Request & { rawBody?: Buffer }).rawBody?.length ?? 0;
+  if (error?.type === 'entity.too.large' || size > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `request bodies are limited to ${MAX_BODY_BYTES} bytes`,
+    );
+  }
+  if (!req.is('application/json') || error?.type === 'charset.unsupported') {
+    throw new UnsupportedMediaTypeError(
+      'the body must be JSON, sent as Content-Type: application/json',
+    );
+  }
+  if (error) {
     throw new ValidationError([
-      {
-        field: 'body',
-        message: 'must be JSON (Content-Type: application/json)',
-      },
+      { field: 'body', message: `is not valid JSON: ${error.message}` },
     ]);
   }
   return req.body;
+}
+
+function notesFor(config: Config): string[] {
+  return config.mode === 'local'
+    ? [
+        'local mode: executors run in a host sandbox; container images are recorded but not pulled',
+      ]
+    : [];
 }
 
 async function route(
@@ -128,12 +68,12 @@ async function route(
   req: Request,
   res: Response,
 ): Promise<void> {
-  const path = req.path.includes(BASE_PATH)
-    ? req.path.slice(req.path.indexOf(BASE_PATH) + BASE_PATH.length)
-    : req.path;
+  const at = req.path.indexOf(BASE_PATH);
+  const path = at >= 0 ? req.path.slice(at + BASE_PATH.length) : req.path;
   const owner = deps.identity.ownerOf(req.headers);
-  const allow = (method: string) => {
-    if (req.method !== method) throw new MethodNotAllowedError(method);
+  const allow = (...methods: string[]) => {
+    if (!methods.includes(req.method))
+      throw new MethodNotAllowedError(methods.join(', '));
   };
 
   if (path === '/service-info') {
@@ -142,54 +82,56 @@ async function route(
     return;
   }
 
-  if (path === '/tasks' && req.method === 'POST') {
-    const request = validateTaskRequest(requestBody(req));
-    const notes =
-      deps.config.mode === 'local'
-        ? [
-            'local mode: executors run in a host sandbox; container images are recorded but not pulled',
-          ]
-        : [];
-    const id = await deps.store.create(owner, request, notes);
-    deps.logger.info('task created', { taskId: id, owner });
-    res.json({ id });
-    return;
-  }
-
   if (path === '/tasks') {
-    allow('GET');
+    allow('GET', 'POST');
+    if (req.method === 'POST') {
+      const admitted = admit(validateTaskRequest(requestBody(req)), {
+        zones: deps.config.defaultZones,
+      });
+      const notes = [...notesFor(deps.config), ...admitted.notes];
+      const id = await deps.store.create(owner, admitted.request, notes);
+      deps.logger.info('task created', { taskId: id, owner });
+      res.json({ id });
+      return;
+    }
     const view = viewOf(req);
     const page = await deps.store.list(listQuery(req, owner));
     res.set('Cache-Control', 'no-store');
     res.json({
       tasks: page.tasks.map((t) => renderTask(t, view)),
-      next_page_token: page.next ? encodeCursor(page.next) : undefined,
+      next_page_token: page.next ? encodeToken(page.next) : undefined,
     });
     return;
   }
 
-  const cancel = /^\/tasks\/([^/]+):cancel$/.exec(path);
-  if (cancel?.[1]) {
-    allow('POST');
-    await deps.store.cancel(owner, decodeURIComponent(cancel[1]));
-    res.json({});
-    return;
-  }
-
-  const get = /^\/tasks\/([^/]+)$/.exec(path);
-  if (get?.[1]) {
+  const match = /^\/tasks\/([^/]+?)(:cancel)?$/.exec(path);
+  if (match?.[1]) {
+    const id = match[1];
+    if (match[2]) {
+      allow('POST');
+      await deps.store.cancel(owner, id);
+      deps.logger.info('task cancel requested', { taskId: id, owner });
+      res.json({});
+      return;
+    }
     allow('GET');
-    const task = await deps.store.get(owner, decodeURIComponent(get[1]));
+    const view = viewOf(req);
+    const task = await deps.store.get(owner, id);
     res.set('Cache-Control', 'no-store');
-    res.json(renderTask(task, viewOf(req)));
+    res.json(renderTask(task, view));
     return;
   }
 
   throw new NotFoundError(`no such path: ${req.path}`);
 }
 
-function sendError(res: Response, status: number, msg: string, extra?: object) {
-  res.status(status).json({ msg, status_code: status, ...extra });
+function statusOf(error: unknown): number {
+  if (error instanceof ValidationError) return 400;
+  if (error instanceof NotFoundError) return 404;
+  if (error instanceof MethodNotAllowedError) return 405;
+  if (error instanceof PayloadTooLargeError) return 413;
+  if (error instanceof UnsupportedMediaTypeError) return 415;
+  return 500;
 }
 
 /** Creates the HTTP function that serves the TES API. */
@@ -207,22 +149,19 @@ export function createApiHandler(deps: ApiDeps) {
     try {
       await route(deps, req, res);
     } catch (error) {
-      if (error instanceof ValidationError) {
-        sendError(res, 400, error.message, { errors: error.problems });
-      } else if (error instanceof NotFoundError) {
-        sendError(res, 404, error.message);
-      } else if (error instanceof MethodNotAllowedError) {
-        res.set('Allow', `${error.message}, OPTIONS`);
-        sendError(res, 405, `method ${req.method} not allowed here`);
-      } else if (error instanceof PayloadTooLargeError) {
-        sendError(res, 413, error.message);
-      } else {
+      const status = statusOf(error);
+      if (status === 500) {
         deps.logger.error('request failed', {
           path: req.path,
           error: String(error),
         });
-        sendError(res, 500, 'internal error');
       }
+      if (error instanceof MethodNotAllowedError)
+        res.set('Allow', `${error.message}, OPTIONS`);
+      const msg = status === 500 ? 'internal error' : (error as Error).message;
+      const errors =
+        error instanceof ValidationError ? error.problems : undefined;
+      res.status(status).json({ msg, status_code: status, errors });
     }
   };
 }

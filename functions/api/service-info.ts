@@ -2,10 +2,8 @@
  * GET /service-info: who this service is and what it can do.
  */
 import type { Config } from '../../shared/config';
+import { BACKEND_PARAMETERS } from './admission';
 import { INPUT_SCHEMES, OUTPUT_SCHEMES } from './validate';
-
-/** Backend parameter keys the service understands. */
-export const BACKEND_PARAMETERS = ['network'];
 
 /** The service-info document for this deployment. */
 export function serviceInfo(config: Config): Record<string, unknown> {
@@ -20,6 +18,6 @@ export function serviceInfo(config: Config): Record<string, unknown> {
     version: config.version,
     environment: config.mode,
     storage: schemes.map((s) => `${s}://`),
-    tesResources_backend_parameters: BACKEND_PARAMETERS,
+    tesResources_backend_parameters: Object.keys(BACKEND_PARAMETERS),
   };
 }

@@ -4,27 +4,54 @@
  * written by the event functions.
  */
 import { randomUUID } from 'node:crypto';
-import { FieldPath, type Firestore } from '@google-cloud/firestore';
+import type { Firestore, Query } from '@google-cloud/firestore';
 import { NotFoundError } from '../../shared/errors';
 import { canTransition } from '../../shared/state-machine';
 import type { TaskRecord } from '../../shared/task-record';
 import type { TaskState, TesTaskRequest } from '../../shared/tes';
 import { TASKS_COLLECTION } from '../../shared/topology';
+import {
+  MAX_PREFIX_CHARS,
+  matches,
+  queryTerm,
+  type TagFilter,
+  taskTerms,
+} from './search-terms';
+
+/** A position in the newest-first order of tasks. */
+export interface Cursor {
+  time: string;
+  id: string;
+}
 
 /** The filters and cursor of one ListTasks page. */
 export interface ListQuery {
   owner: string;
   pageSize: number;
-  cursor?: { time: string; id: string };
+  cursor?: Cursor;
   state?: TaskState;
   namePrefix?: string;
-  tags: Array<{ key: string; value: string }>;
+  tags: TagFilter[];
+  /** Read only the fields of the MINIMAL view (and those filters need). */
+  minimal: boolean;
 }
 
-/** One page of tasks, newest first, and the cursor after its last task. */
+/** One page of tasks, newest first, and where the next page starts. */
 export interface ListPage {
   tasks: TaskRecord[];
-  next?: { time: string; id: string };
+  next?: Cursor;
+}
+
+/**
+ * How many tasks one list request may read while filters the index did
+ * not apply reject them; past this it answers a shorter page and a token.
+ */
+export const SCAN_BUDGET = 2000;
+
+const MINIMAL_FIELDS = ['id', 'state', 'creation_time', 'name', 'tags'];
+
+function cursorOf(task: TaskRecord): Cursor {
+  return { time: task.creation_time, id: task.id };
 }
 
 /** Firestore-backed storage of tasks for the API. */
@@ -43,6 +70,7 @@ export class TaskStore {
   ): Promise<string> {
     const id = randomUUID();
     const now = new Date().toISOString();
+    const tags = request.tags ?? {};
     const record: TaskRecord = {
       id,
       owner,
@@ -56,7 +84,8 @@ export class TaskStore {
       resources: request.resources,
       executors: request.executors,
       volumes: request.volumes ?? [],
-      tags: request.tags ?? {},
+      tags,
+      terms: taskTerms(request.name, tags),
       notes,
       attempt: 0,
       attempts: [],
@@ -67,11 +96,10 @@ export class TaskStore {
 
   /** Reads a task of `owner`; another owner's task does not exist. */
   async get(owner: string, id: string): Promise<TaskRecord> {
-    if (id.includes('/') || id === '.' || id === '..') {
-      throw new NotFoundError(`task ${id} not found`);
-    }
-    const snapshot = await this.collection().doc(id).get();
-    const task = snapshot.data() as TaskRecord | undefined;
+    // Firestore document ids cannot contain "/" nor be "." or "..".
+    const valid = id !== '.' && id !== '..' && !id.includes('/');
+    const snapshot = valid ? await this.collection().doc(id).get() : undefined;
+    const task = snapshot?.data() as TaskRecord | undefined;
     if (!task || task.owner !== owner) {
       throw new NotFoundError(`task ${id} not found`);
     }
@@ -96,40 +124,50 @@ export class TaskStore {
     });
   }
 
-  /** Reads one page of the owner's tasks, newest first. */
-  async list(query: ListQuery): Promise<ListPage> {
-    let q = this.collection().where('owner', '==', query.owner);
+  private listQuery(query: ListQuery): { q: Query; exact: boolean } {
+    let q: Query = this.collection().where('owner', '==', query.owner);
     if (query.state) q = q.where('state', '==', query.state);
-    for (const tag of query.tags) {
-      if (tag.value !== '') {
-        q = q.where(new FieldPath('tags', tag.key), '==', tag.value);
-      }
-    }
+    const term = queryTerm(query.namePrefix, query.tags);
+    if (term) q = q.where('terms', 'array-contains', term);
     q = q.orderBy('creation_time', 'desc').orderBy('id', 'desc');
+    if (query.minimal) q = q.select(...MINIMAL_FIELDS);
 
-    // Limitation: name prefixes and "key present" tag filters are applied
-    // to the fetched batches, not by the query itself.
-    const matches = (task: TaskRecord) =>
-      (!query.namePrefix || (task.name ?? '').startsWith(query.namePrefix)) &&
-      query.tags.every((t) => t.value !== '' || t.key in task.tags);
+    const filters = query.tags.length + (query.namePrefix ? 1 : 0);
+    const longPrefix = [...(query.namePrefix ?? '')].length > MAX_PREFIX_CHARS;
+    return { q, exact: filters <= 1 && !longPrefix };
+  }
 
+  /**
+   * Reads one page of the owner's tasks, newest first. The index answers
+   * the owner, the state and one name or tag filter; other filters are
+   * checked on what it returns, for at most SCAN_BUDGET tasks a request.
+   */
+  async list(query: ListQuery): Promise<ListPage> {
+    const { q, exact } = this.listQuery(query);
     const tasks: TaskRecord[] = [];
-    let batchCursor = query.cursor;
+    let position = query.cursor;
+    let scanned = 0;
+
     for (;;) {
-      let batch = q.limit(query.pageSize + 1);
-      if (batchCursor)
-        batch = batch.startAfter(batchCursor.time, batchCursor.id);
-      const docs = (await batch.get()).docs.map((d) => d.data() as TaskRecord);
-      for (const task of docs) {
+      const wanted = query.pageSize - tasks.length + 1;
+      const limit = exact ? wanted : Math.max(wanted, 200);
+      const batch = position ? q.startAfter(position.time, position.id) : q;
+      const docs = (await batch.limit(limit).get()).docs;
+
+      for (const doc of docs) {
+        const task = doc.data() as TaskRecord;
         if (tasks.length === query.pageSize) {
-          const last = tasks[tasks.length - 1] as TaskRecord;
-          return { tasks, next: { time: last.creation_time, id: last.id } };
+          return {
+            tasks,
+            next: cursorOf(tasks[tasks.length - 1] as TaskRecord),
+          };
         }
-        if (matches(task)) tasks.push(task);
+        scanned += 1;
+        position = cursorOf(task);
+        if (matches(task, query.namePrefix, query.tags)) tasks.push(task);
       }
-      if (docs.length <= query.pageSize) return { tasks };
-      const last = docs[docs.length - 1] as TaskRecord;
-      batchCursor = { time: last.creation_time, id: last.id };
+      if (docs.length < limit) return { tasks };
+      if (scanned >= SCAN_BUDGET) return { tasks, next: position };
     }
   }
 }

@@ -187,6 +187,16 @@ describe('TES API', () => {
         headers: { 'content-type': 'text/plain' },
         body: 'hello',
       },
+      status: 415,
+    },
+    {
+      name: 'malformed JSON',
+      path: '/tasks',
+      init: {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"executors": [',
+      },
       status: 400,
       field: 'body',
     },

@@ -16,6 +16,7 @@ function task(overrides: Partial<TaskRecord> = {}): TaskRecord {
     executors: [{ image: 'alpine', command: ['true'] }],
     volumes: [],
     tags: {},
+    terms: [],
     notes: [],
     attempt: 1,
     attempts: [newAttempt()],
