@@ -54,6 +54,35 @@ function cursorOf(task: TaskRecord): Cursor {
   return { time: task.creation_time, id: task.id };
 }
 
+/** The document of a new QUEUED task, created now. */
+export function newTaskRecord(
+  owner: string,
+  request: TesTaskRequest,
+  notes: string[],
+): TaskRecord {
+  const now = new Date().toISOString();
+  const tags = request.tags ?? {};
+  return {
+    id: randomUUID(),
+    owner,
+    state: 'QUEUED',
+    creation_time: now,
+    updated_time: now,
+    name: request.name,
+    description: request.description,
+    inputs: request.inputs ?? [],
+    outputs: request.outputs ?? [],
+    resources: request.resources,
+    executors: request.executors,
+    volumes: request.volumes ?? [],
+    tags,
+    terms: taskTerms(request.name, tags),
+    notes,
+    attempt: 0,
+    attempts: [],
+  };
+}
+
 /** Firestore-backed storage of tasks for the API. */
 export class TaskStore {
   constructor(private readonly db: Firestore) {}
@@ -68,30 +97,9 @@ export class TaskStore {
     request: TesTaskRequest,
     notes: string[],
   ): Promise<string> {
-    const id = randomUUID();
-    const now = new Date().toISOString();
-    const tags = request.tags ?? {};
-    const record: TaskRecord = {
-      id,
-      owner,
-      state: 'QUEUED',
-      creation_time: now,
-      updated_time: now,
-      name: request.name,
-      description: request.description,
-      inputs: request.inputs ?? [],
-      outputs: request.outputs ?? [],
-      resources: request.resources,
-      executors: request.executors,
-      volumes: request.volumes ?? [],
-      tags,
-      terms: taskTerms(request.name, tags),
-      notes,
-      attempt: 0,
-      attempts: [],
-    };
-    await this.collection().doc(id).create(record);
-    return id;
+    const record = newTaskRecord(owner, request, notes);
+    await this.collection().doc(record.id).create(record);
+    return record.id;
   }
 
   /** Reads a task of `owner`; another owner's task does not exist. */
