@@ -104,8 +104,13 @@ export class TaskStore {
 
   /** Reads a task of `owner`; another owner's task does not exist. */
   async get(owner: string, id: string): Promise<TaskRecord> {
-    // Firestore document ids cannot contain "/" nor be "." or "..".
-    const valid = id !== '.' && id !== '..' && !id.includes('/');
+    // Firestore document ids are at most 1500 bytes, without "/", and
+    // neither "." nor "..": anything else cannot name a task.
+    const valid =
+      id !== '.' &&
+      id !== '..' &&
+      !id.includes('/') &&
+      Buffer.byteLength(id) <= 1500;
     const snapshot = valid ? await this.collection().doc(id).get() : undefined;
     const task = snapshot?.data() as TaskRecord | undefined;
     if (!task || task.owner !== owner) {
