@@ -34,12 +34,11 @@ export type ControlMessage =
 /** States a worker may report. */
 export type ReportedState = Extract<
   TaskState,
-  'RUNNING' | 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR'
+  'INITIALIZING' | 'RUNNING' | 'COMPLETE' | 'EXECUTOR_ERROR' | 'SYSTEM_ERROR'
 >;
 
 /** What one executor has done so far in an attempt. */
 export interface ExecutorReport {
-  index: number;
   start_time?: string;
   end_time?: string;
   exit_code?: number;
@@ -48,23 +47,23 @@ export interface ExecutorReport {
 }
 
 /**
- * Everything an attempt reported, carried by its final state event so that
- * a task is complete the moment it is seen in a final state, whatever
- * order the earlier events arrive in.
+ * Everything an attempt has done so far, as its worker sees it. Each
+ * report replaces the one before, so the latest one the ingestion function
+ * has seen is the whole truth, whichever reports were lost to reordering.
  */
-export interface AttemptSummary {
+export interface AttemptReport {
+  state: ReportedState;
+  start_time: string;
+  end_time?: string;
+  /** One entry for each executor that started, in order. */
   executors: ExecutorReport[];
-  outputs?: TesOutputFileLog[];
-  /** System log lines keyed by the `seq` of the event that carried them. */
-  systemLogs: Record<string, string>;
+  outputs: TesOutputFileLog[];
+  system_logs: string[];
 }
 
 /** The body of a worker event, by type. */
 export type WorkerEventBody =
-  | { type: 'state'; state: ReportedState; summary?: AttemptSummary }
-  | { type: 'executor'; executor: ExecutorReport }
-  | { type: 'outputs'; outputs: TesOutputFileLog[] }
-  | { type: 'system_log'; line: string }
+  | { type: 'report'; report: AttemptReport }
   | { type: 'heartbeat' }
   | { type: 'worker_stopped'; reason: string }
   | { type: 'worker_lost'; reason: string };
@@ -82,16 +81,14 @@ export type WorkerEvent = {
 } & WorkerEventBody;
 
 const REPORTED_STATES = new Set([
+  'INITIALIZING',
   'RUNNING',
   'COMPLETE',
   'EXECUTOR_ERROR',
   'SYSTEM_ERROR',
 ]);
 const EVENT_TYPES = new Set([
-  'state',
-  'executor',
-  'outputs',
-  'system_log',
+  'report',
   'heartbeat',
   'worker_stopped',
   'worker_lost',
@@ -152,14 +149,18 @@ export function parseWorkerEvent(data: unknown): WorkerEvent {
   if (!EVENT_TYPES.has(String(obj.type))) {
     throw new PermanentError(`unknown worker event type ${String(obj.type)}`);
   }
-  if (obj.type === 'state' && !REPORTED_STATES.has(String(obj.state))) {
-    throw new PermanentError(
-      `a worker cannot report state ${String(obj.state)}`,
-    );
-  }
-  if (obj.type === 'executor') {
-    const executor = object(obj.executor, 'executor');
-    count(executor, 'index');
+  if (obj.type === 'report') {
+    const report = object(obj.report, 'report');
+    if (!REPORTED_STATES.has(String(report.state))) {
+      throw new PermanentError(
+        `a worker cannot report state ${String(report.state)}`,
+      );
+    }
+    for (const key of ['executors', 'outputs', 'system_logs']) {
+      if (!Array.isArray(report[key])) {
+        throw new PermanentError(`report.${key} must be an array`);
+      }
+    }
   }
   return obj as unknown as WorkerEvent;
 }

@@ -3,36 +3,27 @@
  * the client sent them; the bookkeeping beside them (owner, attempts,
  * heartbeat) never leaves the service except through the views.
  */
-import type { MachineChoice } from './messages';
+import type { AttemptReport, MachineChoice } from './messages';
 import type {
   TaskState,
   TesExecutor,
   TesInput,
   TesOutput,
-  TesOutputFileLog,
   TesResources,
 } from './tes';
 
-/** What one executor did in one attempt, as stored. */
-export interface ExecutorRecord {
-  start_time?: string;
-  end_time?: string;
-  exit_code?: number;
-  stdout: string;
-  stderr: string;
-  /** The `seq` of the worker event the tails came from. */
-  seq: number;
-}
-
-/** One attempt at running the task; becomes one TES task log. */
+/**
+ * One attempt at running the task; becomes one TES task log. The worker's
+ * latest report, plus what the service itself noted about the attempt.
+ */
 export interface AttemptRecord {
-  start_time?: string;
+  /** The worker's latest report, and the `seq` of the event carrying it. */
+  report?: AttemptReport;
+  seq: number;
+  /** When the attempt ended, if the service ended it (cancel, lost worker). */
   end_time?: string;
-  /** Keyed by executor index, so that reports can arrive in any order. */
-  executors: Record<string, ExecutorRecord>;
-  outputs: TesOutputFileLog[];
-  /** Keyed by the reporting event's `seq`: a redelivery overwrites itself. */
-  systemLogs: Record<string, string>;
+  /** System log lines from the service (a lost worker, a teardown). */
+  notes: string[];
   metadata: Record<string, string>;
   /** The machine chosen for this attempt. */
   machine?: MachineChoice;
@@ -72,5 +63,5 @@ export function newAttempt(machine?: MachineChoice): AttemptRecord {
         preemptible: String(machine.preemptible),
       }
     : {};
-  return { executors: {}, outputs: [], systemLogs: {}, metadata, machine };
+  return { seq: -1, notes: [], metadata, machine };
 }

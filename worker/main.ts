@@ -36,7 +36,9 @@ async function main(): Promise<number> {
   });
   const db = createFirestore(config);
   const publisher = createPublisher(config);
-  const reporter = new Reporter(publisher, taskId, attempt);
+  const reporter = new Reporter(publisher, taskId, attempt, (error) =>
+    logger.warn('publishing a report failed', { error: String(error) }),
+  );
   const ref = db.collection(TASKS_COLLECTION).doc(taskId);
 
   const task = (await ref.get()).data() as TaskRecord | undefined;
@@ -65,12 +67,10 @@ async function main(): Promise<number> {
   );
   process.once('SIGTERM', () => abort.abort());
 
-  reporter.startHeartbeat(config.heartbeatSeconds, (error) =>
-    logger.warn('heartbeat failed', { error: String(error) }),
-  );
+  reporter.startHeartbeat(config.heartbeatSeconds);
   for (const [index, executor] of task.executors.entries()) {
     if (config.mode === 'local') {
-      await reporter.systemLog(
+      reporter.systemLog(
         `executor ${index}: image ${executor.image} recorded but not used in local mode (host sandbox)`,
       );
     }
@@ -83,7 +83,7 @@ async function main(): Promise<number> {
   );
   logger.info('attempt finished', { outcome });
 
-  reporter.stopHeartbeat();
+  reporter.stop();
   unwatch();
   await publisher.close();
   await db.terminate();

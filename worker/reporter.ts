@@ -1,31 +1,57 @@
 /**
- * How the worker tells the service what happens: every report is an event
- * on tes-worker-events, numbered so that the ingestion function can order
- * them. The worker never writes the task document.
+ * How the worker tells the service what happens. The reporter keeps the
+ * attempt's whole report and publishes it on tes-worker-events as it
+ * changes, at most once a second (the final report at once), so that a
+ * chatty executor costs no more than a quiet one. Every event carries a
+ * growing `seq`; the worker never writes the task document.
  */
 import type { Publisher } from '../shared/cloud';
 import type {
-  AttemptSummary,
+  AttemptReport,
+  ExecutorReport,
   ReportedState,
   WorkerEvent,
   WorkerEventBody,
 } from '../shared/messages';
 import { TOPICS } from '../shared/topology';
 
+/** The shortest time between two published reports. */
+export const REPORT_INTERVAL_MS = 1000;
+
+/** Gives a running executor's report as it is now. */
+export type LiveExecutor = () => ExecutorReport;
+
 /** Publishes the events of one task attempt. */
 export class Reporter {
   private seq = 0;
   private heartbeat?: NodeJS.Timeout;
-  private readonly summary: AttemptSummary = { executors: [], systemLogs: {} };
+  private readonly report: AttemptReport;
+  private readonly live = new Map<number, LiveExecutor>();
+  private timer?: NodeJS.Timeout;
+  // The first report waits a second too: a short task sends only its last.
+  private lastPublished = Date.now();
+  private publishing: Promise<void> = Promise.resolve();
 
+  /**
+   * `onError` hears of failed background publishes; the next report,
+   * which carries everything, makes up for them.
+   */
   constructor(
     private readonly publisher: Publisher,
     readonly taskId: string,
     readonly attempt: number,
-  ) {}
+    private readonly onError: (error: unknown) => void,
+  ) {
+    this.report = {
+      state: 'INITIALIZING',
+      start_time: new Date().toISOString(),
+      executors: [],
+      outputs: [],
+      system_logs: [],
+    };
+  }
 
-  /** Publishes one event and resolves once Pub/Sub has stored it. */
-  async send(body: WorkerEventBody): Promise<void> {
+  private async send(body: WorkerEventBody): Promise<void> {
     this.seq += 1;
     const event = {
       taskId: this.taskId,
@@ -34,45 +60,100 @@ export class Reporter {
       time: new Date().toISOString(),
       ...body,
     } as WorkerEvent;
-    this.remember(event);
     await this.publisher.publish(TOPICS.workerEvents, event);
   }
 
-  private remember(event: WorkerEvent): void {
-    if (event.type === 'executor') {
-      this.summary.executors[event.executor.index] = event.executor;
-    } else if (event.type === 'outputs') {
-      this.summary.outputs = event.outputs;
-    } else if (event.type === 'system_log') {
-      this.summary.systemLogs[String(event.seq)] = event.line;
-    }
+  private snapshot(): AttemptReport {
+    const executors = this.report.executors.map(
+      (e, i) => this.live.get(i)?.() ?? e,
+    );
+    return {
+      ...this.report,
+      executors,
+      system_logs: [...this.report.system_logs],
+    };
   }
 
-  /** Reports the attempt's final state, with everything reported before. */
-  async finish(state: ReportedState): Promise<void> {
-    const executors = this.summary.executors.filter(Boolean);
-    await this.send({
-      type: 'state',
-      state,
-      summary: { ...this.summary, executors },
+  /** Publishes the current report, after any publish under way. */
+  private publishNow(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    const done = this.publishing.then(async () => {
+      this.lastPublished = Date.now();
+      await this.send({ type: 'report', report: this.snapshot() });
     });
+    this.publishing = done.catch(() => undefined);
+    return done;
+  }
+
+  /** Notes that the report changed; it is published within a second. */
+  changed(): void {
+    if (this.timer) return;
+    const wait = Math.max(
+      0,
+      this.lastPublished + REPORT_INTERVAL_MS - Date.now(),
+    );
+    this.timer = setTimeout(() => {
+      this.publishNow().catch(this.onError);
+    }, wait);
+  }
+
+  /** Publishes the report at once and waits until it is stored. */
+  async flush(): Promise<void> {
+    await this.publishNow();
+  }
+
+  /**
+   * Sets the attempt's state. A final state is published at once; RUNNING
+   * waits for the next report, so a short task sends a single report.
+   */
+  async setState(state: ReportedState): Promise<void> {
+    this.report.state = state;
+    if (state === 'INITIALIZING' || state === 'RUNNING') {
+      this.changed();
+      return;
+    }
+    this.report.end_time = new Date().toISOString();
+    await this.flush();
   }
 
   /** Adds a line to the attempt's system logs. */
-  async systemLog(line: string): Promise<void> {
-    await this.send({ type: 'system_log', line });
+  systemLog(line: string): void {
+    this.report.system_logs.push(line);
+    this.changed();
+  }
+
+  /** Starts reporting an executor whose report `live` gives. */
+  startExecutor(index: number, live: LiveExecutor): void {
+    this.report.executors[index] = live();
+    this.live.set(index, live);
+    this.changed();
+  }
+
+  /** Records an executor's final report. */
+  endExecutor(index: number, report: ExecutorReport): void {
+    this.live.delete(index);
+    this.report.executors[index] = report;
+    this.changed();
+  }
+
+  /** Records the stored outputs. */
+  setOutputs(outputs: AttemptReport['outputs']): void {
+    this.report.outputs = outputs;
+    this.changed();
   }
 
   /** Reports that the worker is alive every `seconds` until stopped. */
-  startHeartbeat(seconds: number, onError: (error: unknown) => void): void {
-    const beat = () => this.send({ type: 'heartbeat' }).catch(onError);
-    void beat();
+  startHeartbeat(seconds: number): void {
+    const beat = () => this.send({ type: 'heartbeat' }).catch(this.onError);
     this.heartbeat = setInterval(beat, seconds * 1000);
     this.heartbeat.unref();
   }
 
-  /** Stops the heartbeat. */
-  stopHeartbeat(): void {
+  /** Stops the heartbeat and any pending publish. */
+  stop(): void {
     clearInterval(this.heartbeat);
+    clearTimeout(this.timer);
+    this.timer = undefined;
   }
 }

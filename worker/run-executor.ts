@@ -1,8 +1,8 @@
 /**
  * Runs one executor and streams its output: stdout and stderr go to the
- * task's redirect files when it names them, and their tails are reported
- * at most once a second for as long as the executor runs, however fast it
- * writes.
+ * task's redirect files when it names them, and their tails feed the
+ * attempt's report, which the reporter publishes at its own pace however
+ * fast the executor writes.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -16,9 +16,7 @@ import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { ExecutorReport } from '../shared/messages';
 import { LogTail } from './log-tail';
-
-/** How often tails are published while an executor runs. */
-export const TAIL_INTERVAL_MS = 1000;
+import type { Reporter } from './reporter';
 
 /** One executor's process, ready to run. */
 export interface ExecutorProcess {
@@ -29,14 +27,25 @@ export interface ExecutorProcess {
   stdin?: string;
   stdout?: string;
   stderr?: string;
+  /** Turns the process's exit code into the executor's (driver quirks). */
+  exitCode?: (code: number, stderrTail: string) => number;
 }
 
-/** Receives an executor's progress, and its final report. */
-export type ReportExecutor = (report: ExecutorReport) => Promise<void>;
+/** The part of the reporter an executor feeds. */
+export type ExecutorProgress = Pick<
+  Reporter,
+  'startExecutor' | 'changed' | 'endExecutor'
+>;
 
-function pump(source: Readable, tail: LogTail, file?: WriteStream) {
+function pump(
+  source: Readable,
+  tail: LogTail,
+  file: WriteStream | undefined,
+  onData: () => void,
+) {
   source.on('data', (chunk: Buffer) => {
     tail.append(chunk);
+    onData();
     // Backpressure: a program that writes faster than the disk waits.
     if (file && !file.write(chunk)) {
       source.pause();
@@ -51,13 +60,17 @@ async function closeStream(stream?: WriteStream): Promise<void> {
   await once(stream, 'close');
 }
 
+function signalNumber(sig: NodeJS.Signals | null): number {
+  return sig ? constants.signals[sig] : 0;
+}
+
 /**
  * Runs the executor to its end and returns its exit code (128 + the
  * signal's number when a signal killed it). `signal` kills it early.
  */
 export async function runExecutor(
   proc: ExecutorProcess,
-  report: ReportExecutor,
+  progress: ExecutorProgress,
   signal: AbortSignal,
 ): Promise<number> {
   const stdinFd = proc.stdin ? openSync(proc.stdin, 'r') : 'ignore';
@@ -73,52 +86,35 @@ export async function runExecutor(
     stdout: proc.stdout ? createWriteStream(proc.stdout) : undefined,
     stderr: proc.stderr ? createWriteStream(proc.stderr) : undefined,
   };
-  pump(child.stdout as Readable, tails.stdout, files.stdout);
-  pump(child.stderr as Readable, tails.stderr, files.stderr);
-
-  const snapshot = (): ExecutorReport => ({
-    index: proc.index,
+  const report = (): ExecutorReport => ({
     start_time,
     stdout: tails.stdout.text(),
     stderr: tails.stderr.text(),
   });
-
-  // Publish only what changed, one report at a time.
-  let published = -1;
-  let inFlight: Promise<void> = report(snapshot());
-  const tick = setInterval(() => {
-    const changes = tails.stdout.changes + tails.stderr.changes;
-    if (changes === published) return;
-    published = changes;
-    inFlight = inFlight.then(() => report(snapshot()));
-  }, TAIL_INTERVAL_MS);
+  progress.startExecutor(proc.index, report);
+  const onData = () => progress.changed();
+  pump(child.stdout as Readable, tails.stdout, files.stdout, onData);
+  pump(child.stderr as Readable, tails.stderr, files.stderr, onData);
 
   const kill = () => {
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
   };
   signal.addEventListener('abort', kill, { once: true });
-
   const [code, sig] = (await once(child, 'close')) as [
     number | null,
     NodeJS.Signals | null,
   ];
-  clearInterval(tick);
   signal.removeEventListener('abort', kill);
-  await Promise.all([
-    closeStream(files.stdout),
-    closeStream(files.stderr),
-    inFlight,
-  ]);
+  await Promise.all([closeStream(files.stdout), closeStream(files.stderr)]);
 
-  const exit_code = code ?? 128 + signalNumber(sig);
-  await report({
-    ...snapshot(),
+  const raw = code ?? 128 + signalNumber(sig);
+  const exit_code = proc.exitCode
+    ? proc.exitCode(raw, tails.stderr.text())
+    : raw;
+  progress.endExecutor(proc.index, {
+    ...report(),
     end_time: new Date().toISOString(),
     exit_code,
   });
   return exit_code;
-}
-
-function signalNumber(sig: NodeJS.Signals | null): number {
-  return sig ? constants.signals[sig] : 0;
 }

@@ -11,7 +11,7 @@ import { hostPath, type Layout, planLayout } from './layout';
 import { storeOutputs } from './outputs';
 import type { Reporter } from './reporter';
 import { runExecutor } from './run-executor';
-import { BWRAP, sandboxArgs } from './sandbox';
+import { BWRAP, sandboxArgs, sandboxExitCode } from './sandbox';
 
 /** What the pipeline needs besides the task. */
 export interface RunContext {
@@ -59,8 +59,9 @@ async function runExecutors(
         stdin: executor.stdin && mapped(layout, executor.stdin),
         stdout: executor.stdout && mapped(layout, executor.stdout),
         stderr: executor.stderr && mapped(layout, executor.stderr),
+        exitCode: sandboxExitCode,
       },
-      (report) => ctx.reporter.send({ type: 'executor', executor: report }),
+      ctx.reporter,
       ctx.signal,
     );
     if (ctx.signal.aborted) return 'ABORTED';
@@ -78,11 +79,11 @@ async function storeTaskOutputs(
     hostPath(layout, o.path),
   );
   for (const output of stored.missing) {
-    await ctx.reporter.systemLog(
+    ctx.reporter.systemLog(
       `output not found: ${output.path} (nothing stored at ${output.url})`,
     );
   }
-  await ctx.reporter.send({ type: 'outputs', outputs: stored.logs });
+  ctx.reporter.setOutputs(stored.logs);
 }
 
 /** Runs the attempt and reports everything; returns how it ended. */
@@ -101,27 +102,25 @@ export async function runTask(
       (input) => mapped(layout, input.path),
       async (input) => {
         const size = (await stat(mapped(layout, input.path))).size;
-        await reporter.systemLog(
+        reporter.systemLog(
           `input fetched: ${input.url ?? 'content'} -> ${input.path} (${size} bytes)`,
         );
       },
     );
   } catch (error) {
-    await reporter.systemLog(`input failed: ${(error as Error).message}`);
-    await reporter.finish('SYSTEM_ERROR');
+    reporter.systemLog(`input failed: ${(error as Error).message}`);
+    await reporter.setState('SYSTEM_ERROR');
     return 'SYSTEM_ERROR';
   }
   if (ctx.signal.aborted) return 'ABORTED';
 
   // 2. Executors, in order.
-  await reporter.send({ type: 'state', state: 'RUNNING' });
+  await reporter.setState('RUNNING');
   let outcome: Outcome;
   try {
     outcome = await runExecutors(task, layout, ctx);
   } catch (error) {
-    await reporter.systemLog(
-      `executor could not start: ${(error as Error).message}`,
-    );
+    reporter.systemLog(`executor could not start: ${(error as Error).message}`);
     outcome = 'SYSTEM_ERROR';
   }
   if (outcome === 'ABORTED' || ctx.signal.aborted) return 'ABORTED';
@@ -131,12 +130,12 @@ export async function runTask(
     try {
       await storeTaskOutputs(task, layout, ctx);
     } catch (error) {
-      await reporter.systemLog(`output failed: ${(error as Error).message}`);
+      reporter.systemLog(`output failed: ${(error as Error).message}`);
       outcome = 'SYSTEM_ERROR';
     }
   }
 
   // 4. The final state.
-  await reporter.finish(outcome);
+  await reporter.setState(outcome);
   return outcome;
 }

@@ -67,3 +67,14 @@ export function sandboxArgs(
   }
   return [...args, '--', ...executor.command];
 }
+
+// bubblewrap itself answers 1 when it cannot start the command; a
+// container runtime answers 127 (not found) or 126 (not executable).
+const EXEC_FAILURE = /^bwrap: execvp [^\n]*: ([^\n]*)\n?$/;
+
+/** The executor's exit code for bubblewrap's exit code and stderr tail. */
+export function sandboxExitCode(code: number, stderrTail: string): number {
+  const failure = code === 1 ? EXEC_FAILURE.exec(stderrTail) : null;
+  if (!failure) return code;
+  return failure[1] === 'No such file or directory' ? 127 : 126;
+}

@@ -8,6 +8,7 @@ import type { Firestore, Query } from '@google-cloud/firestore';
 import { NotFoundError } from '../../shared/errors';
 import { canTransition } from '../../shared/state-machine';
 import type { TaskRecord } from '../../shared/task-record';
+import { updateTask } from '../../shared/task-update';
 import type { TaskState, TesTaskRequest } from '../../shared/tes';
 import { TASKS_COLLECTION } from '../../shared/topology';
 import {
@@ -126,15 +127,13 @@ export class TaskStore {
    */
   async cancel(owner: string, id: string): Promise<void> {
     await this.get(owner, id);
-    const ref = this.collection().doc(id);
-    await this.db.runTransaction(async (tx) => {
-      const task = (await tx.get(ref)).data() as TaskRecord;
-      if (!canTransition(task.state, 'CANCELING')) return;
-      tx.update(ref, {
-        state: 'CANCELING',
-        updated_time: new Date().toISOString(),
-      });
-    });
+    await updateTask(this.db, id, (task) => ({
+      update:
+        task && canTransition(task.state, 'CANCELING')
+          ? { state: 'CANCELING', updated_time: new Date().toISOString() }
+          : undefined,
+      result: undefined,
+    }));
   }
 
   private listQuery(query: ListQuery): { q: Query; exact: boolean } {

@@ -23,39 +23,36 @@ import type {
 export const EXIT_CODE_NOT_FINISHED = -1;
 
 function executorLogs(attempt: AttemptRecord, full: boolean): TesExecutorLog[] {
-  return Object.entries(attempt.executors)
-    .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([, e]) => ({
-      start_time: e.start_time,
-      end_time: e.end_time,
-      stdout: full ? e.stdout : undefined,
-      stderr: full ? e.stderr : undefined,
-      exit_code: e.exit_code ?? EXIT_CODE_NOT_FINISHED,
-    }));
-}
-
-function systemLogs(attempt: AttemptRecord): string[] {
-  return Object.entries(attempt.systemLogs)
-    .sort(([a], [b]) => Number(a) - Number(b))
-    .map(([, line]) => line);
+  return (attempt.report?.executors ?? []).map((e) => ({
+    start_time: e.start_time,
+    end_time: e.end_time,
+    stdout: full ? e.stdout : undefined,
+    stderr: full ? e.stderr : undefined,
+    exit_code: e.exit_code ?? EXIT_CODE_NOT_FINISHED,
+  }));
 }
 
 function taskLogs(task: TaskRecord, full: boolean): TesTaskLog[] {
-  const attempts: AttemptRecord[] =
-    task.attempts.length > 0
-      ? task.attempts
-      : task.notes.length > 0
-        ? [newAttempt()]
-        : [];
+  // Notes made at create time need a log to show in, even before the
+  // first attempt.
+  const attempts =
+    task.attempts.length === 0 && task.notes.length > 0
+      ? [newAttempt()]
+      : task.attempts;
 
   return attempts.map((attempt, i) => {
-    const lines = [...(i === 0 ? task.notes : []), ...systemLogs(attempt)];
+    const report = attempt.report;
+    const lines = [
+      ...(i === 0 ? task.notes : []),
+      ...(report?.system_logs ?? []),
+      ...attempt.notes,
+    ];
     const hasMetadata = Object.keys(attempt.metadata).length > 0;
     return {
-      start_time: attempt.start_time,
-      end_time: attempt.end_time,
+      start_time: report?.start_time,
+      end_time: report?.end_time ?? attempt.end_time,
       logs: executorLogs(attempt, full),
-      outputs: attempt.outputs,
+      outputs: report?.outputs ?? [],
       metadata: hasMetadata ? attempt.metadata : undefined,
       system_logs: full ? lines : undefined,
     };

@@ -1,7 +1,7 @@
 /**
  * tes-assignment, subscribed to tes-task-assign. It admits a queued task:
  * chooses its machine, opens a new attempt, moves the task to
- * INITIALIZING in one transaction, and then asks for a launch.
+ * INITIALIZING in one optimistic transaction, and then asks for a launch.
  */
 
 import type { Firestore } from '@google-cloud/firestore';
@@ -17,7 +17,8 @@ import {
 } from '../../shared/messages';
 import { canTransition } from '../../shared/state-machine';
 import { newAttempt, type TaskRecord } from '../../shared/task-record';
-import { TASKS_COLLECTION, TOPICS } from '../../shared/topology';
+import { type Decision, updateTask } from '../../shared/task-update';
+import { TOPICS } from '../../shared/topology';
 
 /** What the assignment function needs. */
 export interface AssignmentDeps {
@@ -33,48 +34,55 @@ interface Launch {
   machine: MachineChoice;
 }
 
+/**
+ * What assigning `task` means now: a new attempt and its launch, the same
+ * launch again, an end for want of a machine, or nothing.
+ */
+function decide(
+  task: TaskRecord | undefined,
+  defaultZones: string[],
+): Decision<Launch | undefined> {
+  if (!task) return { result: undefined };
+  const now = new Date().toISOString();
+
+  // Assigned by an earlier delivery whose launch may not have been
+  // published: publish it again (launches are idempotent).
+  if (task.state === 'INITIALIZING') {
+    const machine = task.attempts[task.attempt - 1]?.machine;
+    return { result: machine && { attempt: task.attempt, machine } };
+  }
+  if (!canTransition(task.state, 'INITIALIZING')) return { result: undefined };
+
+  let machine: MachineChoice;
+  try {
+    machine = chooseMachine(task.resources, defaultZones);
+  } catch (error) {
+    if (!(error instanceof NoMachineError)) throw error;
+    const notes = [...task.notes, `cannot run: ${error.message}`];
+    return {
+      update: { state: 'SYSTEM_ERROR', notes, updated_time: now },
+      result: undefined,
+    };
+  }
+
+  const attempt = task.attempt + 1;
+  return {
+    update: {
+      state: 'INITIALIZING',
+      attempt,
+      attempts: [...task.attempts, newAttempt(machine)],
+      updated_time: now,
+    },
+    result: { attempt, machine },
+  };
+}
+
 /** Creates the handler for tes-task-assign messages. */
 export function createAssignmentHandler(deps: AssignmentDeps) {
   return async (event: CloudEvent<unknown>): Promise<void> => {
     const { taskId } = parseAssignMessage(pubsubJson(event));
-    const ref = deps.db.collection(TASKS_COLLECTION).doc(taskId);
-
-    const launch = await deps.db.runTransaction<Launch | undefined>(
-      async (tx) => {
-        const task = (await tx.get(ref)).data() as TaskRecord | undefined;
-        if (!task) return undefined;
-        const now = new Date().toISOString();
-
-        // Assigned by an earlier delivery whose launch may not have been
-        // published: publish it again (launches are idempotent).
-        if (task.state === 'INITIALIZING') {
-          const machine = task.attempts[task.attempt - 1]?.machine;
-          return machine ? { attempt: task.attempt, machine } : undefined;
-        }
-        if (!canTransition(task.state, 'INITIALIZING')) return undefined;
-
-        let machine: MachineChoice;
-        try {
-          machine = chooseMachine(task.resources, deps.defaultZones);
-        } catch (error) {
-          if (!(error instanceof NoMachineError)) throw error;
-          tx.update(ref, {
-            state: 'SYSTEM_ERROR',
-            notes: [...task.notes, `cannot run: ${error.message}`],
-            updated_time: now,
-          });
-          return undefined;
-        }
-
-        const attempt = task.attempt + 1;
-        tx.update(ref, {
-          state: 'INITIALIZING',
-          attempt,
-          attempts: [...task.attempts, newAttempt(machine)],
-          updated_time: now,
-        });
-        return { attempt, machine };
-      },
+    const launch = await updateTask(deps.db, taskId, (task) =>
+      decide(task, deps.defaultZones),
     );
 
     if (!launch) return;

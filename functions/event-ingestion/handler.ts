@@ -1,7 +1,7 @@
 /**
  * tes-event-ingestion, subscribed to tes-worker-events. It applies each
- * worker event to its task document in one transaction, through the pure
- * rules of apply-event.ts.
+ * worker event to its task document, through the pure rules of
+ * apply-event.ts, in an optimistic transaction.
  */
 
 import type { Firestore } from '@google-cloud/firestore';
@@ -9,8 +9,7 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import { pubsubJson } from '../../shared/event-handler';
 import type { Logger } from '../../shared/logger';
 import { parseWorkerEvent } from '../../shared/messages';
-import type { TaskRecord } from '../../shared/task-record';
-import { TASKS_COLLECTION } from '../../shared/topology';
+import { updateTask } from '../../shared/task-update';
 import { applyWorkerEvent } from './apply-event';
 
 /** What the ingestion function needs. */
@@ -23,24 +22,22 @@ export interface IngestionDeps {
 export function createIngestionHandler(deps: IngestionDeps) {
   return async (cloudEvent: CloudEvent<unknown>): Promise<void> => {
     const event = parseWorkerEvent(pubsubJson(cloudEvent));
-    const ref = deps.db.collection(TASKS_COLLECTION).doc(event.taskId);
 
-    const applied = await deps.db.runTransaction(async (tx) => {
-      const task = (await tx.get(ref)).data() as TaskRecord | undefined;
-      if (!task) return undefined;
-      const update = applyWorkerEvent(task, event);
-      if (update) {
-        tx.update(ref, { ...update, updated_time: new Date().toISOString() });
-      }
-      return { from: task.state, to: update?.state };
+    const change = await updateTask(deps.db, event.taskId, (task) => {
+      const update = task && applyWorkerEvent(task, event);
+      if (!task || !update) return { result: undefined };
+      return {
+        update: { ...update, updated_time: new Date().toISOString() },
+        result: { from: task.state, to: update.state },
+      };
     });
 
-    if (applied?.to) {
+    if (change?.to) {
       deps.logger.info('task state changed', {
         taskId: event.taskId,
         attempt: event.attempt,
-        from: applied.from,
-        to: applied.to,
+        from: change.from,
+        to: change.to,
         cause: event.type,
       });
     }

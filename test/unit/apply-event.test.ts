@@ -1,7 +1,11 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { applyWorkerEvent } from '../../functions/event-ingestion/apply-event';
-import type { WorkerEvent, WorkerEventBody } from '../../shared/messages';
+import type {
+  AttemptReport,
+  WorkerEvent,
+  WorkerEventBody,
+} from '../../shared/messages';
 import { newAttempt, type TaskRecord } from '../../shared/task-record';
 
 function task(overrides: Partial<TaskRecord> = {}): TaskRecord {
@@ -31,93 +35,78 @@ function event(body: WorkerEventBody, seq: number, attempt = 1): WorkerEvent {
   return { taskId: 't1', attempt, seq, time, ...body } as WorkerEvent;
 }
 
+function report(seq: number, fields: Partial<AttemptReport>): WorkerEvent {
+  const base: AttemptReport = {
+    state: 'RUNNING',
+    start_time: '2026-01-01T00:00:00.000Z',
+    executors: [],
+    outputs: [],
+    system_logs: [],
+  };
+  return event({ type: 'report', report: { ...base, ...fields } }, seq);
+}
+
 /** Applies events in order, as the ingestion transaction would. */
 function applyAll(start: TaskRecord, events: WorkerEvent[]): TaskRecord {
-  let task = start;
-  for (const e of events) task = { ...task, ...applyWorkerEvent(task, e) };
-  return task;
+  let t = start;
+  for (const e of events) t = { ...t, ...applyWorkerEvent(t, e) };
+  return t;
 }
 
 const run: WorkerEvent[] = [
-  event({ type: 'state', state: 'RUNNING' }, 1),
-  event(
-    { type: 'executor', executor: { index: 0, stdout: 'a', stderr: '' } },
-    2,
-  ),
-  event({ type: 'system_log', line: 'hello' }, 3),
-  event(
-    {
-      type: 'executor',
-      executor: {
-        index: 0,
-        stdout: 'ab',
-        stderr: 'e',
-        exit_code: 0,
-        end_time: 'x',
-      },
-    },
-    4,
-  ),
-  event(
-    {
-      type: 'outputs',
-      outputs: [{ url: 'file:///o', path: '/o', size_bytes: '3' }],
-    },
-    5,
-  ),
-  event({ type: 'state', state: 'COMPLETE' }, 6),
+  report(1, { state: 'INITIALIZING', system_logs: ['fetched'] }),
+  report(2, {
+    executors: [{ stdout: 'a', stderr: '' }],
+    system_logs: ['fetched'],
+  }),
+  report(3, {
+    executors: [{ stdout: 'ab', stderr: 'e', exit_code: 0, end_time: 'x' }],
+    system_logs: ['fetched'],
+  }),
+  report(4, {
+    state: 'COMPLETE',
+    end_time: '2026-01-01T00:01:00.000Z',
+    executors: [{ stdout: 'ab', stderr: 'e', exit_code: 0, end_time: 'x' }],
+    outputs: [{ url: 'file:///o', path: '/o', size_bytes: '3' }],
+    system_logs: ['fetched'],
+  }),
 ];
 
 describe('applying worker events to a task', () => {
   it('converges on the same document in any order, with duplicates', () => {
     const inOrder = applyAll(task(), run);
     const shuffled = applyAll(task(), [
-      run[5],
       run[3],
       run[1],
       run[1],
       run[0],
-      run[4],
       run[2],
       run[3],
     ] as WorkerEvent[]);
     assert.equal(inOrder.state, 'COMPLETE');
-    assert.deepEqual(shuffled.attempts, inOrder.attempts);
     assert.equal(shuffled.state, 'COMPLETE');
-    assert.equal(inOrder.attempts[0]?.executors['0']?.stdout, 'ab');
-    assert.equal(inOrder.attempts[0]?.executors['0']?.exit_code, 0);
-    assert.deepEqual(Object.values(inOrder.attempts[0]?.systemLogs ?? {}), [
-      'hello',
+    assert.deepEqual(shuffled.attempts, inOrder.attempts);
+    assert.equal(inOrder.attempts[0]?.report?.executors[0]?.stdout, 'ab');
+    assert.equal(inOrder.attempts[0]?.seq, 4);
+  });
+
+  it('is complete as soon as the final report arrives', () => {
+    const final = applyAll(task(), [run[3] as WorkerEvent]);
+    assert.equal(final.state, 'COMPLETE');
+    assert.deepEqual(final.attempts[0]?.report?.outputs, [
+      { url: 'file:///o', path: '/o', size_bytes: '3' },
     ]);
   });
 
-  it('is complete as soon as the final state arrives, whatever came before', () => {
-    const summary = {
-      executors: [
-        { index: 0, stdout: 'ab', stderr: 'e', exit_code: 0, end_time: 'x' },
-      ],
-      outputs: [{ url: 'file:///o', path: '/o', size_bytes: '3' }],
-      systemLogs: { '3': 'hello' },
-    };
-    const final = event({ type: 'state', state: 'COMPLETE', summary }, 6);
-    const first = applyAll(task(), [final]);
-    assert.equal(first.state, 'COMPLETE');
-    assert.equal(first.attempts[0]?.executors['0']?.exit_code, 0);
-    assert.equal(first.attempts[0]?.executors['0']?.stdout, 'ab');
-    assert.deepEqual(first.attempts[0]?.outputs, summary.outputs);
-    assert.deepEqual(first.attempts[0]?.systemLogs, { '3': 'hello' });
-
-    const late = applyAll(first, run.slice(0, 5));
-    assert.deepEqual(late.attempts[0]?.executors, first.attempts[0]?.executors);
-    assert.deepEqual(
-      late.attempts[0]?.systemLogs,
-      first.attempts[0]?.systemLogs,
-    );
-  });
-
-  it('ignores a duplicate: nothing changes', () => {
+  it('ignores a duplicate or an older report: nothing changes', () => {
     const done = applyAll(task(), run);
     for (const e of run) assert.equal(applyWorkerEvent(done, e), undefined);
+  });
+
+  it('shows RUNNING while executors report, and keeps their tails', () => {
+    const running = applyAll(task(), run.slice(0, 2));
+    assert.equal(running.state, 'RUNNING');
+    assert.equal(running.attempts[0]?.report?.executors[0]?.stdout, 'a');
   });
 
   it('ignores reports about an attempt that is no longer current', () => {
@@ -125,52 +114,41 @@ describe('applying worker events to a task', () => {
       attempt: 2,
       attempts: [newAttempt(), newAttempt()],
     });
-    const stale = event({ type: 'state', state: 'COMPLETE' }, 9, 1);
+    const stale = event(
+      {
+        type: 'report',
+        report: { ...(run[3] as { report: AttemptReport }).report },
+      },
+      9,
+      1,
+    );
     assert.equal(applyWorkerEvent(current, stale), undefined);
   });
 
   it('ends a CANCELING task when the worker is confirmed stopped', () => {
     const canceling = task({ state: 'CANCELING' });
-    const update = applyWorkerEvent(
-      canceling,
-      event({ type: 'worker_stopped', reason: 'canceled' }, 0),
-    );
+    const stopped = event({ type: 'worker_stopped', reason: 'canceled' }, 0);
+    const update = applyWorkerEvent(canceling, stopped);
     assert.equal(update?.state, 'CANCELED');
-    assert.ok(update?.attempts?.[0]?.end_time);
+    assert.equal(update?.attempts?.[0]?.end_time, stopped.time);
   });
 
-  it('does not let a completion overtake a cancel', () => {
+  it('does not let a completion overtake a cancel, but keeps its report', () => {
     const canceling = task({ state: 'CANCELING' });
-    const update = applyWorkerEvent(
-      canceling,
-      event({ type: 'state', state: 'COMPLETE' }, 7),
-    );
+    const update = applyWorkerEvent(canceling, run[3] as WorkerEvent);
     assert.equal(update?.state, undefined);
+    assert.equal(update?.attempts?.[0]?.seq, 4);
   });
 
   it('turns a lost worker into SYSTEM_ERROR with the reason', () => {
     const running = task({ state: 'RUNNING' });
-    const update = applyWorkerEvent(
-      running,
-      event({ type: 'worker_lost', reason: 'exit code 1' }, 0),
-    );
+    const lost = event({ type: 'worker_lost', reason: 'exit code 1' }, 0);
+    const update = applyWorkerEvent(running, lost);
     assert.equal(update?.state, 'SYSTEM_ERROR');
-    assert.equal(
-      update?.attempts?.[0]?.systemLogs.lost,
+    assert.deepEqual(update?.attempts?.[0]?.notes, [
       'worker lost: exit code 1',
-    );
-  });
-
-  it('takes an executor report as proof the attempt is running', () => {
-    const report = event(
-      { type: 'executor', executor: { index: 0, stdout: 'x', stderr: '' } },
-      2,
-    );
-    assert.equal(applyWorkerEvent(task(), report)?.state, 'RUNNING');
-    assert.equal(
-      applyWorkerEvent(task({ state: 'COMPLETE' }), report)?.state,
-      undefined,
-    );
+    ]);
+    assert.equal(applyWorkerEvent({ ...running, ...update }, lost), undefined);
   });
 
   it('keeps the newest heartbeat', () => {
