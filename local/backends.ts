@@ -7,6 +7,7 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../shared/logger';
 import { type Emulator, startFirestore, startPubSub } from './emulators';
+import { exportFirestore, latestExport } from './persistence';
 import { declaredPorts, portOrFree } from './ports';
 import { TriggerGateway } from './trigger-gateway';
 
@@ -15,6 +16,8 @@ export interface Backends {
   firestoreHost: string;
   pubsubHost: string;
   gatewayUrl: string;
+  /** Saves a project's tasks for the next run (when persisting). */
+  save: (projectId: string) => Promise<void>;
   stop: () => Promise<void>;
 }
 
@@ -22,7 +25,7 @@ export interface Backends {
 export interface BackendOptions {
   /** Emulator logs go to `dataDir/logs`. */
   dataDir: string;
-  /** Keep Firestore's data in `dataDir/firestore` between runs. */
+  /** Load Firestore's data from `dataDir/firestore`; save() writes it. */
   persist: boolean;
   /** Use free ports instead of those firebase.json declares. */
   anyPorts: boolean;
@@ -36,6 +39,7 @@ export async function startBackends(
   const declared = declaredPorts();
   const port = (p: number) => portOrFree(options.anyPorts ? 0 : p);
   const logDir = path.join(options.dataDir, 'logs');
+  const exportDir = path.join(options.dataDir, 'firestore');
   mkdirSync(logDir, { recursive: true });
 
   const gateway = new TriggerGateway(options.logger);
@@ -56,9 +60,7 @@ export async function startBackends(
         port: await port(declared.firestore),
         triggerEndpoint: gatewayHost,
         logDir,
-        dataDir: options.persist
-          ? path.join(options.dataDir, 'firestore')
-          : undefined,
+        importFrom: options.persist ? latestExport(exportDir) : undefined,
       }).then(track),
       startPubSub(await port(declared.pubsub), logDir).then(track),
     ]);
@@ -66,6 +68,11 @@ export async function startBackends(
       firestoreHost: firestore.host,
       pubsubHost: pubsub.host,
       gatewayUrl: `http://${gatewayHost}`,
+      save: async (projectId) => {
+        if (options.persist) {
+          await exportFirestore(firestore.host, projectId, exportDir);
+        }
+      },
       stop,
     };
   } catch (error) {

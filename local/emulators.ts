@@ -113,8 +113,8 @@ export interface FirestoreOptions {
   /** host:port that receives document trigger deliveries. */
   triggerEndpoint: string;
   logDir: string;
-  /** Export the data here on exit, and import it from here at start. */
-  dataDir?: string;
+  /** An export's metadata file to load at start. */
+  importFrom?: string;
 }
 
 /** Starts the Firestore emulator. */
@@ -127,14 +127,7 @@ export async function startFirestore(
     `--port=${options.port}`,
     `--functions_emulator=${options.triggerEndpoint}`,
   ];
-  if (options.dataDir) {
-    args.push(`--export-on-exit=${options.dataDir}`);
-    const metadata = path.join(
-      options.dataDir,
-      `${path.basename(options.dataDir)}.overall_export_metadata`,
-    );
-    if (existsSync(metadata)) args.push(`--import-data=${metadata}`);
-  }
+  if (options.importFrom) args.push(`--import-data=${options.importFrom}`);
   const file = launcher('cloud-firestore-emulator/cloud_firestore_emulator');
   return start('firestore', file, args, options.port, options.logDir);
 }

@@ -21,6 +21,9 @@ import { unwireTriggers, wire } from './wiring';
 
 const logger = createLogger('local', 'local');
 
+/** How often local mode saves its tasks to TES_DATA_DIR. */
+const SAVE_INTERVAL_MS = 60_000;
+
 function runningBackends(): Backends | undefined {
   const { FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, TES_TRIGGER_GATEWAY } =
     process.env;
@@ -35,6 +38,7 @@ function runningBackends(): Backends | undefined {
     firestoreHost: FIRESTORE_EMULATOR_HOST,
     pubsubHost: PUBSUB_EMULATOR_HOST,
     gatewayUrl: TES_TRIGGER_GATEWAY,
+    save: async () => {},
     stop: async () => {},
   };
 }
@@ -72,13 +76,24 @@ async function main(): Promise<void> {
   };
   await wire(targets);
 
+  const projectId = process.env.TES_PROJECT;
+  const save = () =>
+    backends.save(projectId).catch((error) => {
+      logger.warn('saving tasks failed', { error: String(error) });
+    });
+  // Saved now and then too, so that a hard kill loses at most a minute.
+  const saver = setInterval(save, SAVE_INTERVAL_MS);
+  saver.unref();
+
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping');
     await unwireTriggers(targets).catch(() => undefined);
+    clearInterval(saver);
     await functions.stopWorkers();
+    await save();
     for (const s of served) s.server.closeAllConnections();
     await Promise.all(served.map((s) => new Promise((r) => s.server.close(r))));
     await backends.stop();
