@@ -13,7 +13,12 @@ import {
   createPublisher,
   type PubSubPublisher,
 } from '../shared/cloud';
-import { type Config, ConfigError, loadConfig } from '../shared/config';
+import {
+  type Config,
+  loadConfig,
+  loadWorkerVmConfig,
+  type WorkerVmConfig,
+} from '../shared/config';
 import { withRetryPolicy } from '../shared/event-handler';
 import { createLogger } from '../shared/logger';
 import { functionSpec } from '../shared/topology';
@@ -22,35 +27,47 @@ import { localIdentity } from './api/identity';
 import { TaskStore } from './api/task-store';
 import { createAssignmentHandler } from './assignment/handler';
 import { createIngestionHandler } from './event-ingestion/handler';
-import { installBodyParsing } from './request-bodies';
+import { installFrameworkEdges } from './framework-edges';
+import { createMaintenanceHandler } from './maintenance/handler';
 import { createStateTransitionHandler } from './state-transition/handler';
 import type { ComputeDriver } from './worker-launch/compute-driver';
+import { createComputeEngineApi } from './worker-launch/compute-engine-api';
+import { ComputeEngineDriver } from './worker-launch/compute-engine-driver';
 import { createWorkerLaunchHandler } from './worker-launch/handler';
 import { LocalProcessDriver } from './worker-launch/local-process-driver';
 
-// Before the framework builds its server: see request-bodies.ts.
-installBodyParsing();
+// Before the framework builds its server: see framework-edges.ts.
+installFrameworkEdges();
 
 const config: Config = loadConfig();
 const db: Firestore = createFirestore(config);
 const publisher: PubSubPublisher = createPublisher(config);
 
+// Checked at start, so that a deployment missing a worker VM setting
+// fails at once instead of at its first launch.
+const workerVm: WorkerVmConfig | undefined =
+  config.computeDriver === 'compute-engine' ? loadWorkerVmConfig() : undefined;
+
 function logger(name: string) {
-  return createLogger(functionSpec(name).name, config.mode);
+  return createLogger(functionSpec(name).name, config.mode, config.projectId);
 }
 
 function createComputeDriver(): ComputeDriver {
-  if (config.computeDriver === 'local-process') {
+  if (!workerVm) {
     return new LocalProcessDriver(
       config,
       publisher,
       logger('tes-worker-launch'),
     );
   }
-  // Limitation: the Compute Engine driver is not built yet.
-  throw new ConfigError(
-    'TES_COMPUTE_DRIVER=compute-engine is not available yet',
-  );
+  return new ComputeEngineDriver({
+    api: createComputeEngineApi(),
+    projectId: config.projectId,
+    zones: config.defaultZones,
+    vm: workerVm,
+    heartbeatSeconds: config.heartbeatSeconds,
+    logger: logger('tes-worker-launch'),
+  });
 }
 
 // Created on first use, so that only tes-worker-launch depends on it.
@@ -124,6 +141,23 @@ ff.cloudEvent(
   'tes-event-ingestion',
   withRetryPolicy(
     logger('tes-event-ingestion'),
-    createIngestionHandler({ db, logger: logger('tes-event-ingestion') }),
+    createIngestionHandler({
+      db,
+      logger: logger('tes-event-ingestion'),
+      maxAttempts: config.reliability.maxAttempts,
+    }),
+  ),
+);
+
+ff.cloudEvent(
+  'tes-maintenance',
+  withRetryPolicy(
+    logger('tes-maintenance'),
+    createMaintenanceHandler({
+      db,
+      publisher,
+      logger: logger('tes-maintenance'),
+      policy: config.reliability,
+    }),
   ),
 );

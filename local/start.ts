@@ -14,7 +14,9 @@
  *   firebase.json, to run several stacks side by side.
  */
 import path from 'node:path';
+import { PubSub } from '@google-cloud/pubsub';
 import { createLogger } from '../shared/logger';
+import { TOPICS } from '../shared/topology';
 import { type Backends, startBackends } from './backends';
 import { serveFunctions } from './serve';
 import { unwireTriggers, wire } from './wiring';
@@ -41,6 +43,24 @@ function runningBackends(): Backends | undefined {
     save: async () => {},
     stop: async () => {},
   };
+}
+
+/**
+ * Local mode's stand-in for the Cloud Scheduler job: a tick on
+ * tes-maintenance every TES_MAINTENANCE_SECONDS (default 30).
+ */
+function startMaintenanceTicks(projectId: string): NodeJS.Timeout {
+  const seconds = Number(process.env.TES_MAINTENANCE_SECONDS ?? 30);
+  const topic = new PubSub({ projectId }).topic(TOPICS.maintenance);
+  const tick = () =>
+    topic
+      .publishMessage({ json: { time: new Date().toISOString() } })
+      .catch((error) =>
+        logger.warn('maintenance tick failed', { error: String(error) }),
+      );
+  const timer = setInterval(tick, seconds * 1000);
+  timer.unref();
+  return timer;
 }
 
 async function main(): Promise<void> {
@@ -84,6 +104,7 @@ async function main(): Promise<void> {
   // Saved now and then too, so that a hard kill loses at most a minute.
   const saver = setInterval(save, SAVE_INTERVAL_MS);
   saver.unref();
+  const ticker = startMaintenanceTicks(projectId);
 
   let stopping = false;
   const shutdown = async () => {
@@ -92,6 +113,7 @@ async function main(): Promise<void> {
     logger.info('stopping');
     await unwireTriggers(targets).catch(() => undefined);
     clearInterval(saver);
+    clearInterval(ticker);
     await functions.stopWorkers();
     await save();
     for (const s of served) s.server.closeAllConnections();

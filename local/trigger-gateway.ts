@@ -24,6 +24,8 @@ export interface Route {
   project: string;
   triggerId: string;
   target: string;
+  /** Deliveries of each event: 2 to test that duplicates are harmless. */
+  copies?: number;
 }
 
 function readBody(req: http.IncomingMessage): Promise<Buffer> {
@@ -59,7 +61,7 @@ export function correctDelivery(
 
 /** Receives trigger deliveries and forwards them with retries. */
 export class TriggerGateway {
-  private readonly routes = new Map<string, string>();
+  private readonly routes = new Map<string, Route>();
   private readonly server: http.Server;
   private pending = 0;
 
@@ -82,7 +84,7 @@ export class TriggerGateway {
 
   /** Routes a trigger's deliveries to `target` (also POST /routes). */
   addRoute(route: Route): void {
-    this.routes.set(`${route.project}/${route.triggerId}`, route.target);
+    this.routes.set(`${route.project}/${route.triggerId}`, route);
   }
 
   /** Deliveries received and not yet accepted by their function. */
@@ -109,8 +111,8 @@ export class TriggerGateway {
     }
 
     const match = DELIVERY_PATH.exec(req.url ?? '');
-    const target = match && this.routes.get(`${match[1]}/${match[2]}`);
-    if (!target) {
+    const route = match && this.routes.get(`${match[1]}/${match[2]}`);
+    if (!route) {
       this.logger.warn('delivery for an unknown trigger dropped', {
         url: req.url,
       });
@@ -120,12 +122,16 @@ export class TriggerGateway {
 
     const delivery = correctDelivery(req.headers, body);
     res.writeHead(204).end();
-    this.pending += 1;
-    try {
-      await this.deliver(`${match[1]}/${match[2]}`, delivery);
-    } finally {
-      this.pending -= 1;
-    }
+    const key = `${route.project}/${route.triggerId}`;
+    const copies = Array.from({ length: route.copies ?? 1 }, () => key);
+    this.pending += copies.length;
+    await Promise.all(
+      copies.map((k) =>
+        this.deliver(k, delivery).finally(() => {
+          this.pending -= 1;
+        }),
+      ),
+    );
   }
 
   private async deliver(
@@ -134,7 +140,7 @@ export class TriggerGateway {
   ) {
     // Retries last as long as the route: a stack that stops removes it.
     for (let attempt = 0; ; attempt += 1) {
-      const target = this.routes.get(key);
+      const target = this.routes.get(key)?.target;
       if (!target) return;
       try {
         const response = await fetch(target, {

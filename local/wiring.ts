@@ -60,6 +60,19 @@ async function post(url: string, body: object): Promise<void> {
   }
 }
 
+/**
+ * The push subscriptions of a function: one, or two when
+ * TES_FAULT_DUPLICATE_DELIVERY=1, so that the reliability tests see every
+ * message delivered twice, as Pub/Sub is allowed to.
+ */
+function subscriptionNames(functionName: string): string[] {
+  const names = [`${functionName}-push`];
+  if (process.env.TES_FAULT_DUPLICATE_DELIVERY === '1') {
+    names.push(`${functionName}-push-again`);
+  }
+  return names;
+}
+
 /** Creates every topic, subscription and trigger of the manifest. */
 export async function wire(targets: WiringTargets): Promise<void> {
   const pubsub = new PubSub({ projectId: targets.projectId });
@@ -74,12 +87,9 @@ export async function wire(targets: WiringTargets): Promise<void> {
         // The path names the topic, so that the Functions Framework turns
         // the push body into a messagePublished CloudEvent.
         const endpoint = `${url}/projects/${targets.projectId}/topics/${trigger.topic}`;
-        await ensurePushSubscription(
-          pubsub,
-          `${fn.name}-push`,
-          trigger.topic,
-          endpoint,
-        );
+        for (const name of subscriptionNames(fn.name)) {
+          await ensurePushSubscription(pubsub, name, trigger.topic, endpoint);
+        }
       } else if (trigger.kind === 'document') {
         const registration = `http://${targets.firestoreHost}/emulator/v1/projects/${targets.projectId}/eventarcTrigger?eventarcTriggerId=${fn.name}`;
         await post(registration, {
@@ -92,6 +102,7 @@ export async function wire(targets: WiringTargets): Promise<void> {
           project: targets.projectId,
           triggerId: fn.name,
           target: url,
+          copies: process.env.TES_FAULT_DUPLICATE_DELIVERY === '1' ? 2 : 1,
         });
       }
     }

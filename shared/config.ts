@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { loadReliabilityPolicy, type ReliabilityPolicy } from './reliability';
 
 /** Where the service runs: on this machine against emulators, or on GCP. */
 export type Mode = 'local' | 'gcp';
@@ -23,6 +24,27 @@ export interface Config {
   heartbeatSeconds: number;
   /** Version reported by service-info. */
   version: string;
+  /** Attempts and timeouts: when a task or worker counts as lost. */
+  reliability: ReliabilityPolicy;
+}
+
+/**
+ * How worker VMs are built, needed only where the Compute Engine driver
+ * launches them (read by loadWorkerVmConfig).
+ */
+export interface WorkerVmConfig {
+  /** The dedicated identity every worker VM runs as. */
+  serviceAccount: string;
+  /** The worker's container image, built from this repository. */
+  image: string;
+  /** The boot disk image: one with Docker (Container-Optimized OS). */
+  bootImage: string;
+  /** VPC network; the project's `default` network when unset. */
+  network?: string;
+  /** Subnetwork, needed on custom-mode networks. */
+  subnetwork?: string;
+  /** Whether VMs get an external IP (without one, the subnet needs NAT). */
+  externalIp: boolean;
 }
 
 /** A configuration problem found at start. */
@@ -65,6 +87,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const heartbeatSeconds = positiveNumber(env, 'TES_HEARTBEAT_SECONDS', 30);
+  if (mode === 'local' && computeDriver === 'compute-engine') {
+    throw new ConfigError(
+      'TES_COMPUTE_DRIVER=compute-engine needs TES_MODE=gcp: local mode has no Compute Engine',
+    );
+  }
+
   return {
     mode,
     projectId,
@@ -76,7 +105,85 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       .split(',')
       .map((z) => z.trim())
       .filter(Boolean),
-    heartbeatSeconds: positiveNumber(env, 'TES_HEARTBEAT_SECONDS', 30),
+    heartbeatSeconds,
     version: env.TES_VERSION ?? '0.1.0',
+    reliability: reliabilityPolicy(env, heartbeatSeconds, computeDriver),
+  };
+}
+
+function reliabilityPolicy(
+  env: NodeJS.ProcessEnv,
+  heartbeatSeconds: number,
+  computeDriver: string,
+): ReliabilityPolicy {
+  const vms = computeDriver === 'compute-engine';
+  const { policy, problems } = loadReliabilityPolicy(
+    env,
+    heartbeatSeconds,
+    vms,
+  );
+  if (problems.length > 0) throw new ConfigError(problems.join('; '));
+  return policy;
+}
+
+/** Container-Optimized OS ships Docker, which runs the worker image. */
+const DEFAULT_BOOT_IMAGE = 'projects/cos-cloud/global/images/family/cos-stable';
+
+const SERVICE_ACCOUNT = /^[^@\s]+@[^@\s]+\.gserviceaccount\.com$/;
+
+function optional(env: NodeJS.ProcessEnv, key: string): string | undefined {
+  const value = env[key]?.trim();
+  return value ? value : undefined;
+}
+
+function required(env: NodeJS.ProcessEnv, key: string, what: string): string {
+  const value = optional(env, key);
+  if (!value) {
+    throw new ConfigError(
+      `${key} is not set: the Compute Engine driver needs ${what}`,
+    );
+  }
+  return value;
+}
+
+function flag(env: NodeJS.ProcessEnv, key: string, def: boolean): boolean {
+  const raw = optional(env, key);
+  if (raw === undefined) return def;
+  if (raw !== 'true' && raw !== 'false') {
+    throw new ConfigError(`${key} must be "true" or "false", got "${raw}"`);
+  }
+  return raw === 'true';
+}
+
+/**
+ * Reads and validates the worker VM settings. Called at start by the
+ * functions when the Compute Engine driver is selected; the worker itself
+ * never needs them.
+ */
+export function loadWorkerVmConfig(
+  env: NodeJS.ProcessEnv = process.env,
+): WorkerVmConfig {
+  const serviceAccount = required(
+    env,
+    'TES_WORKER_SERVICE_ACCOUNT',
+    'the email of the service account worker VMs run as',
+  );
+  if (!SERVICE_ACCOUNT.test(serviceAccount)) {
+    throw new ConfigError(
+      `TES_WORKER_SERVICE_ACCOUNT must be a service account email (NAME@PROJECT.iam.gserviceaccount.com), got "${serviceAccount}"`,
+    );
+  }
+
+  return {
+    serviceAccount,
+    image: required(
+      env,
+      'TES_WORKER_IMAGE',
+      'the container image of the worker (for example REGION-docker.pkg.dev/PROJECT/tes/worker:TAG)',
+    ),
+    bootImage: optional(env, 'TES_WORKER_BOOT_IMAGE') ?? DEFAULT_BOOT_IMAGE,
+    network: optional(env, 'TES_WORKER_NETWORK'),
+    subnetwork: optional(env, 'TES_WORKER_SUBNETWORK'),
+    externalIp: flag(env, 'TES_WORKER_EXTERNAL_IP', true),
   };
 }

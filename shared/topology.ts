@@ -15,6 +15,8 @@ export const TOPICS = {
   workerControl: 'tes-worker-control',
   /** Everything workers (and the compute driver) report. */
   workerEvents: 'tes-worker-events',
+  /** A tick, every minute or so, that starts a maintenance pass. */
+  maintenance: 'tes-maintenance',
 } as const;
 
 /** A topic's name. */
@@ -82,6 +84,14 @@ export const FUNCTIONS: readonly FunctionSpec[] = [
     trigger: { kind: 'topic', topic: TOPICS.workerEvents },
     publishes: [],
     description: 'Applies worker events to the task document.',
+  },
+  {
+    name: 'tes-maintenance',
+    folder: 'maintenance',
+    trigger: { kind: 'topic', topic: TOPICS.maintenance },
+    publishes: [TOPICS.taskAssign, TOPICS.workerControl, TOPICS.workerEvents],
+    description:
+      'Finds lost workers and stalled tasks, and sets each on its way again.',
   },
 ];
 

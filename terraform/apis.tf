@@ -5,6 +5,7 @@ locals {
     "cloudbuild.googleapis.com",       # builds the functions
     "cloudfunctions.googleapis.com",
     "cloudresourcemanager.googleapis.com", # project IAM bindings
+    "cloudscheduler.googleapis.com",       # the maintenance tick
     "compute.googleapis.com",              # worker VMs
     "eventarc.googleapis.com",             # topic and document triggers
     "firestore.googleapis.com",

@@ -7,6 +7,7 @@ locals {
     "tes-task-assign"    = google_pubsub_topic.task_assign
     "tes-worker-control" = google_pubsub_topic.worker_control
     "tes-worker-events"  = google_pubsub_topic.worker_events
+    "tes-maintenance"    = google_pubsub_topic.maintenance
   }
 
   # One dead-letter topic per topic that push-triggers a function.
@@ -14,6 +15,7 @@ locals {
     "tes-task-assign"    = google_pubsub_topic.task_assign_dead_letter
     "tes-worker-control" = google_pubsub_topic.worker_control_dead_letter
     "tes-worker-events"  = google_pubsub_topic.worker_events_dead_letter
+    "tes-maintenance"    = google_pubsub_topic.maintenance_dead_letter
   }
 
   # Every function of the manifest.
@@ -23,6 +25,7 @@ locals {
     "tes-assignment"       = google_cloudfunctions2_function.assignment
     "tes-worker-launch"    = google_cloudfunctions2_function.worker_launch
     "tes-event-ingestion"  = google_cloudfunctions2_function.event_ingestion
+    "tes-maintenance"      = google_cloudfunctions2_function.maintenance
   }
 
   # The functions that Eventarc invokes: everything but the public API.
@@ -30,11 +33,21 @@ locals {
     for name, fn in local.functions : name => fn if name != "tes-api"
   }
 
-  # Read once at start by shared/config.ts.
+  # Read once at start by shared/config.ts; the TES_WORKER_* settings are
+  # how tes-worker-launch builds worker VMs (functions/worker-launch/).
+  # LOG_EXECUTION_ID makes the Functions Framework add each invocation's
+  # execution id to the labels of every log line.
   function_environment = {
-    TES_MODE    = "gcp"
-    TES_PROJECT = var.project_id
-    TES_ZONES   = join(",", var.zones)
+    TES_MODE                   = "gcp"
+    TES_PROJECT                = var.project_id
+    TES_ZONES                  = join(",", var.zones)
+    TES_WORKER_SERVICE_ACCOUNT = google_service_account.worker.email
+    TES_WORKER_IMAGE           = local.worker_image
+    TES_WORKER_BOOT_IMAGE      = var.worker_boot_image
+    TES_WORKER_NETWORK         = var.worker_network
+    TES_WORKER_SUBNETWORK      = var.worker_subnetwork
+    TES_WORKER_EXTERNAL_IP     = tostring(var.worker_external_ip)
+    LOG_EXECUTION_ID           = "true"
   }
 
   # Eventarc only sees Firestore events in the database's own location.

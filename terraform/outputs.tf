@@ -24,3 +24,8 @@ output "dead_letter_topics" {
   description = "Dead-letter topic of each triggering topic, by manifest name."
   value       = { for name, topic in local.dead_letter_topics : name => topic.id }
 }
+
+output "worker_image" {
+  description = "Image the worker VMs run: build and push it before the first task."
+  value       = local.worker_image
+}

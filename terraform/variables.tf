@@ -64,3 +64,41 @@ variable "dead_letter_retention" {
   type        = string
   default     = "604800s"
 }
+
+variable "worker_image" {
+  description = <<-EOT
+    Container image of the worker, built from this repository. Defaults to
+    REGION-docker.pkg.dev/PROJECT/tes/worker:latest, in the repository this
+    module creates; pin a tag or digest to control what new VMs run.
+  EOT
+  type        = string
+  default     = null
+}
+
+variable "worker_boot_image" {
+  description = "Boot image of worker VMs; it must run Docker (Container-Optimized OS does)."
+  type        = string
+  default     = "projects/cos-cloud/global/images/family/cos-stable"
+}
+
+variable "worker_network" {
+  description = "VPC network of worker VMs (global/networks/NAME); empty means the project's default network."
+  type        = string
+  default     = ""
+}
+
+variable "worker_subnetwork" {
+  description = "Subnetwork of worker VMs (regions/REGION/subnetworks/NAME), needed on custom-mode networks; every zone must then be in its region."
+  type        = string
+  default     = ""
+}
+
+variable "worker_external_ip" {
+  description = <<-EOT
+    Whether worker VMs get an ephemeral external IP. Without one, the
+    subnetwork needs Private Google Access (and Cloud NAT for images or
+    inputs outside Google).
+  EOT
+  type        = bool
+  default     = true
+}

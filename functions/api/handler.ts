@@ -10,7 +10,7 @@ import {
   ValidationError,
 } from '../../shared/errors';
 import type { Logger } from '../../shared/logger';
-import { bodyError } from '../request-bodies';
+import { bodyError } from '../framework-edges';
 import { admit } from './admission';
 import type { IdentityResolver } from './identity';
 import { encodeToken, listQuery, viewOf } from './list-params';

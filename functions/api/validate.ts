@@ -193,6 +193,29 @@ function checkList(
   });
 }
 
+// A UTF-16 surrogate without its pair: JSON can carry one, UTF-8 cannot.
+const LONE_SURROGATE =
+  /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+/** Reports every string (or key) in `value` that is not valid Unicode. */
+function checkUnicode(c: Checker, value: unknown, field: string): void {
+  if (typeof value === 'string') {
+    if (LONE_SURROGATE.test(value))
+      c.fail(field || 'body', 'is not valid Unicode text');
+  } else if (Array.isArray(value)) {
+    value.forEach((item, i) => {
+      checkUnicode(c, item, `${field}[${i}]`);
+    });
+  } else if (typeof value === 'object' && value !== null) {
+    for (const [key, item] of Object.entries(value)) {
+      const path = field ? `${field}.${key}` : key;
+      if (LONE_SURROGATE.test(key))
+        c.fail(path, 'has a key that is not valid Unicode text');
+      else checkUnicode(c, item, path);
+    }
+  }
+}
+
 /**
  * Checks a CreateTask body and returns it typed, or throws a
  * ValidationError listing every problem.
@@ -216,6 +239,7 @@ export function validateTaskRequest(body: unknown): TesTaskRequest {
   checkList(c, body, 'volumes', (c2, v, f) => c2.containerPath(v, f));
   checkResources(c, body.resources, 'resources');
   c.stringMap(body.tags, 'tags');
+  checkUnicode(c, body, '');
 
   if (c.problems.length > 0) throw new ValidationError(c.problems);
   return {

@@ -32,6 +32,12 @@ function executorLogs(attempt: AttemptRecord, full: boolean): TesExecutorLog[] {
   }));
 }
 
+/**
+ * One task log per attempt, in order. When a task had more than one
+ * attempt, a copy of the last attempt's log comes first as well: clients
+ * that read the first log (Nextflow) and those that read the last then
+ * both see the final attempt's exit codes, and every attempt is kept.
+ */
 function taskLogs(task: TaskRecord, full: boolean): TesTaskLog[] {
   // Notes made at create time need a log to show in, even before the
   // first attempt.
@@ -40,7 +46,7 @@ function taskLogs(task: TaskRecord, full: boolean): TesTaskLog[] {
       ? [newAttempt()]
       : task.attempts;
 
-  return attempts.map((attempt, i) => {
+  const logs = attempts.map((attempt, i) => {
     const report = attempt.report;
     const lines = [
       ...(i === 0 ? task.notes : []),
@@ -57,6 +63,8 @@ function taskLogs(task: TaskRecord, full: boolean): TesTaskLog[] {
       system_logs: full ? lines : undefined,
     };
   });
+  const last = logs[logs.length - 1];
+  return logs.length > 1 && last ? [last, ...logs] : logs;
 }
 
 function inputs(list: TesInput[], full: boolean): TesInput[] {

@@ -8,6 +8,7 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Publisher } from '../../shared/cloud';
 import { pubsubJson } from '../../shared/event-handler';
+import { checkpoint } from '../../shared/faults';
 import type { Logger } from '../../shared/logger';
 import { chooseMachine, NoMachineError } from '../../shared/machines';
 import {
@@ -72,6 +73,8 @@ function decide(
       attempt,
       attempts: [...task.attempts, newAttempt(machine)],
       updated_time: now,
+      // The new worker's startup time is measured from here.
+      heartbeat_time: now,
     },
     result: { attempt, machine },
   };
@@ -81,10 +84,12 @@ function decide(
 export function createAssignmentHandler(deps: AssignmentDeps) {
   return async (event: CloudEvent<unknown>): Promise<void> => {
     const { taskId } = parseAssignMessage(pubsubJson(event));
+    checkpoint('assignment:start');
     const launch = await updateTask(deps.db, taskId, (task) =>
       decide(task, deps.defaultZones),
     );
 
+    checkpoint('assignment:committed');
     if (!launch) return;
     const message: ControlMessage = { action: 'launch', taskId, ...launch };
     await deps.publisher.publish(TOPICS.workerControl, message);

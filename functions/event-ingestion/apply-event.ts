@@ -15,7 +15,16 @@ export type TaskUpdate = Partial<
   Pick<TaskRecord, 'state' | 'attempts' | 'heartbeat_time'>
 >;
 
-function stateAfter(task: TaskRecord, event: WorkerEvent): TaskState {
+/** Whether a lost attempt of `task` is tried again. */
+function retries(task: TaskRecord, maxAttempts: number): boolean {
+  return task.attempt < maxAttempts;
+}
+
+function stateAfter(
+  task: TaskRecord,
+  event: WorkerEvent,
+  maxAttempts: number,
+): TaskState {
   switch (event.type) {
     case 'report': {
       const reported = event.report.state;
@@ -25,7 +34,8 @@ function stateAfter(task: TaskRecord, event: WorkerEvent): TaskState {
       return task.state === 'CANCELING' ? 'CANCELED' : task.state;
     case 'worker_lost':
       if (task.state === 'CANCELING') return 'CANCELED';
-      return isTerminal(task.state) ? task.state : 'SYSTEM_ERROR';
+      if (isTerminal(task.state)) return task.state;
+      return retries(task, maxAttempts) ? 'QUEUED' : 'SYSTEM_ERROR';
     default:
       return task.state;
   }
@@ -34,47 +44,58 @@ function stateAfter(task: TaskRecord, event: WorkerEvent): TaskState {
 function attemptAfter(
   attempt: AttemptRecord,
   event: WorkerEvent,
-  endedHere: boolean,
+  newState: TaskState | undefined,
+  maxAttempts: number,
 ): AttemptRecord {
   const next: AttemptRecord = { ...attempt };
   if (event.type === 'report' && event.seq > attempt.seq) {
     next.report = event.report;
     next.seq = event.seq;
   }
-  if (event.type === 'worker_lost' && endedHere) {
-    next.notes = [...attempt.notes, `worker lost: ${event.reason}`];
+  if (event.type === 'worker_lost' && newState) {
+    const then =
+      newState === 'QUEUED'
+        ? `the task will be tried again (at most ${maxAttempts} attempts)`
+        : newState === 'SYSTEM_ERROR'
+          ? `no attempts are left (at most ${maxAttempts})`
+          : 'the task was being canceled';
+    next.notes = [...attempt.notes, `worker lost: ${event.reason}; ${then}`];
   }
+  // The service ends an attempt when it ends or retries the task for it.
+  const endedHere =
+    newState !== undefined &&
+    event.type !== 'report' &&
+    (isTerminal(newState) || newState === 'QUEUED');
   if (endedHere && !next.report?.end_time) next.end_time ??= event.time;
   return next;
 }
 
 /**
- * Applies `event` to `task`. Returns the changed fields, or undefined when
- * the event changes nothing (a duplicate, an older report, or a report
- * about an attempt that is no longer current).
+ * Applies `event` to `task`; a lost worker's task is tried again while it
+ * has had fewer than `maxAttempts` attempts. Returns the changed fields,
+ * or undefined when the event changes nothing (a duplicate, an older
+ * report, or a report about an attempt that is no longer current).
  */
 export function applyWorkerEvent(
   task: TaskRecord,
   event: WorkerEvent,
+  maxAttempts: number,
 ): TaskUpdate | undefined {
   if (event.attempt !== task.attempt) return undefined;
 
   const update: TaskUpdate = {};
-  const state = stateAfter(task, event);
+  const state = stateAfter(task, event, maxAttempts);
   if (state !== task.state) update.state = state;
 
-  if (event.type === 'heartbeat') {
+  // Anything the worker itself sends shows that it is alive.
+  if (event.type === 'heartbeat' || event.type === 'report') {
     const last = task.heartbeat_time;
     if (!last || last < event.time) update.heartbeat_time = event.time;
   }
 
   const current = task.attempts[task.attempt - 1];
   if (current) {
-    const endedHere =
-      update.state !== undefined &&
-      isTerminal(update.state) &&
-      event.type !== 'report';
-    const next = attemptAfter(current, event, endedHere);
+    const next = attemptAfter(current, event, update.state, maxAttempts);
     if (JSON.stringify(next) !== JSON.stringify(current)) {
       const attempts = [...task.attempts];
       attempts[task.attempt - 1] = next;

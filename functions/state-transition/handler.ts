@@ -10,6 +10,7 @@ import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Publisher } from '../../shared/cloud';
 import { decodeDocumentEvent } from '../../shared/document-event';
 import { PermanentError } from '../../shared/errors';
+import { checkpoint } from '../../shared/faults';
 import type { Logger } from '../../shared/logger';
 import type { AssignMessage, ControlMessage } from '../../shared/messages';
 import { isTerminal } from '../../shared/state-machine';
@@ -32,6 +33,7 @@ export function createStateTransitionHandler(deps: StateTransitionDeps) {
   return async (event: CloudEvent<unknown>): Promise<void> => {
     const change = decodeDocumentEvent(eventBytes(event.data));
     if (!change.after) return;
+    checkpoint('state-transition:start');
 
     const taskId = String(change.after.fields.id);
     const state = change.after.fields.state as TaskState;
@@ -41,8 +43,11 @@ export function createStateTransitionHandler(deps: StateTransitionDeps) {
 
     const fields = { taskId, attempt, from: previous, to: state };
     if (state === 'QUEUED') {
+      // Back in the queue after a lost attempt: that worker goes first.
+      if (attempt > 0) await teardown(deps, taskId, attempt, 'retried');
       const message: AssignMessage = { taskId };
       await deps.publisher.publish(TOPICS.taskAssign, message);
+      checkpoint('state-transition:published');
       deps.logger.info('task sent for assignment', fields);
       return;
     }
@@ -52,14 +57,25 @@ export function createStateTransitionHandler(deps: StateTransitionDeps) {
     const ending = state === 'CANCELING' || isTerminal(state);
     const alreadyTornDown = previous === 'CANCELING';
     if (ending && !alreadyTornDown) {
-      const message: ControlMessage = {
-        action: 'teardown',
-        taskId,
-        attempt,
-        reason: state === 'CANCELING' ? 'canceled' : 'finished',
-      };
-      await deps.publisher.publish(TOPICS.workerControl, message);
+      const reason = state === 'CANCELING' ? 'canceled' : 'finished';
+      await teardown(deps, taskId, attempt, reason);
+      checkpoint('state-transition:published');
       deps.logger.info('worker teardown requested', fields);
     }
   };
+}
+
+async function teardown(
+  deps: StateTransitionDeps,
+  taskId: string,
+  attempt: number,
+  reason: string,
+): Promise<void> {
+  const message: ControlMessage = {
+    action: 'teardown',
+    taskId,
+    attempt,
+    reason,
+  };
+  await deps.publisher.publish(TOPICS.workerControl, message);
 }

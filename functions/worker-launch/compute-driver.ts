@@ -9,7 +9,18 @@ import type { MachineChoice } from '../../shared/messages';
 export interface WorkerSpec {
   taskId: string;
   attempt: number;
+  /** The task's owner, for cost attribution. */
+  owner: string;
   machine: MachineChoice;
+}
+
+/**
+ * A launch that cannot succeed for this attempt, however often it is
+ * retried. tes-worker-launch reports the worker lost with the message as
+ * the reason, which ends the task as SYSTEM_ERROR.
+ */
+export class LaunchFailedError extends Error {
+  override name = 'LaunchFailedError';
 }
 
 /** Starts and stops workers. Both calls are idempotent. */

@@ -3,10 +3,11 @@
  * worker of a newly assigned attempt and stops the worker of a task that
  * is being cancelled or has ended, through the configured compute driver.
  * After a teardown it confirms on tes-worker-events that the worker is
- * gone, which is what ends a CANCELING task.
+ * gone, which is what ends a CANCELING task. A launch that can never
+ * succeed (no zone has capacity) is reported as a lost worker, with the
+ * reason, which ends the attempt.
  */
 
-import type { Firestore } from '@google-cloud/firestore';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Publisher } from '../../shared/cloud';
 import { pubsubJson } from '../../shared/event-handler';
@@ -14,11 +15,25 @@ import type { Logger } from '../../shared/logger';
 import { parseControlMessage, type WorkerEvent } from '../../shared/messages';
 import type { TaskRecord } from '../../shared/task-record';
 import { TASKS_COLLECTION, TOPICS } from '../../shared/topology';
-import type { ComputeDriver } from './compute-driver';
+import {
+  type ComputeDriver,
+  LaunchFailedError,
+  type WorkerSpec,
+} from './compute-driver';
+
+/**
+ * The one Firestore read this function makes: a task document. The real
+ * Firestore client satisfies it.
+ */
+export interface TaskReader {
+  collection(name: string): {
+    doc(id: string): { get(): Promise<{ data(): unknown }> };
+  };
+}
 
 /** What the worker-launch function needs. */
 export interface WorkerLaunchDeps {
-  db: Firestore;
+  db: TaskReader;
   publisher: Publisher;
   driver: ComputeDriver;
   logger: Logger;
@@ -42,7 +57,12 @@ export function createWorkerLaunchHandler(deps: WorkerLaunchDeps) {
         deps.logger.info('stale launch ignored', { taskId, attempt });
         return;
       }
-      await deps.driver.launch({ taskId, attempt, machine: message.machine });
+      await launchOrReportLost(deps, {
+        taskId,
+        attempt,
+        owner: task.owner,
+        machine: message.machine,
+      });
       return;
     }
 
@@ -62,4 +82,34 @@ export function createWorkerLaunchHandler(deps: WorkerLaunchDeps) {
       reason: message.reason,
     });
   };
+}
+
+/**
+ * Launches the worker; a launch that can never succeed is reported as a
+ * lost worker instead of failing (and being retried) forever.
+ */
+async function launchOrReportLost(
+  deps: WorkerLaunchDeps,
+  spec: WorkerSpec,
+): Promise<void> {
+  try {
+    await deps.driver.launch(spec);
+  } catch (error) {
+    if (!(error instanceof LaunchFailedError)) throw error;
+
+    const lost: WorkerEvent = {
+      type: 'worker_lost',
+      taskId: spec.taskId,
+      attempt: spec.attempt,
+      seq: 0,
+      time: new Date().toISOString(),
+      reason: error.message,
+    };
+    await deps.publisher.publish(TOPICS.workerEvents, lost);
+    deps.logger.warn('worker could not be launched', {
+      taskId: spec.taskId,
+      attempt: spec.attempt,
+      error: error.message,
+    });
+  }
 }

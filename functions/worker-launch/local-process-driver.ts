@@ -132,6 +132,8 @@ export class LocalProcessDriver implements ComputeDriver {
     running.stopping = true;
     const group = -running.child.pid;
     signalGroup(group, 'SIGTERM');
+    // A stopped (frozen) worker only acts on SIGTERM once continued.
+    signalGroup(group, 'SIGCONT');
     const timer = setTimeout(
       () => signalGroup(group, 'SIGKILL'),
       STOP_GRACE_MS,

@@ -11,7 +11,7 @@ import { getTestServer } from '@google-cloud/functions-framework/testing';
 import { createApiHandler } from '../../functions/api/handler';
 import { localIdentity } from '../../functions/api/identity';
 import { TaskStore } from '../../functions/api/task-store';
-import { installBodyParsing } from '../../functions/request-bodies';
+import { installFrameworkEdges } from '../../functions/framework-edges';
 import { createFirestore } from '../../shared/cloud';
 import { loadConfig } from '../../shared/config';
 import { createLogger } from '../../shared/logger';
@@ -27,7 +27,7 @@ export interface ApiServer {
 
 /** Serves the API for a fresh `demo-` project. */
 export async function startApiServer(projectId: string): Promise<ApiServer> {
-  installBodyParsing();
+  installFrameworkEdges();
   const config = loadConfig({
     ...process.env,
     TES_MODE: 'local',

@@ -17,3 +17,15 @@ export function processesMentioning(text: string): number[] {
   }
   return pids;
 }
+
+/** Pids of the worker processes (not their sandboxes) of a task. */
+export function workerPids(taskId: string): number[] {
+  return processesMentioning(taskId).filter((pid) => {
+    try {
+      const args = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
+      return args.some((a) => a.endsWith('worker/main.js'));
+    } catch {
+      return false;
+    }
+  });
+}

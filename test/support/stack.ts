@@ -19,6 +19,8 @@ export interface Stack {
   workDir: string;
   /** Everything the stack printed so far. */
   output(): string;
+  /** How many workers the stack started for a task (one per attempt run). */
+  workerRuns(taskId: string): number;
   stop(): Promise<void>;
 }
 
@@ -48,24 +50,42 @@ function waitForReady(
   });
 }
 
-/** Starts a stack; `env` adds to or overrides its environment. */
-export async function startStack(
-  env: Record<string, string> = {},
-): Promise<Stack> {
-  const projectId = `demo-t${randomBytes(5).toString('hex')}`;
-  const workDir = mkdtempSync(path.join(os.tmpdir(), 'tes-stack-'));
+/** Options for a stack. */
+export interface StackOptions {
+  /** Added to, or overriding, the stack's environment. */
+  env?: Record<string, string>;
+  /** Reuse a project (and its work folder), as a restarted stack would. */
+  projectId?: string;
+  workDir?: string;
+  /** Start emulators of its own, as `npm start` does, instead of the runner's. */
+  ownEmulators?: boolean;
+}
+
+/** Starts a stack. */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const projectId =
+    options.projectId ?? `demo-t${randomBytes(5).toString('hex')}`;
+  const workDir =
+    options.workDir ?? mkdtempSync(path.join(os.tmpdir(), 'tes-stack-'));
+  const inherited = { ...process.env };
+  if (options.ownEmulators) {
+    delete inherited.FIRESTORE_EMULATOR_HOST;
+    delete inherited.PUBSUB_EMULATOR_HOST;
+    delete inherited.TES_TRIGGER_GATEWAY;
+  }
   const child = spawn(
     process.execPath,
     [path.join(REPO_ROOT, 'dist', 'local', 'start.js')],
     {
       env: {
-        ...process.env,
+        ...inherited,
         METADATA_SERVER_DETECTION: 'none',
         TES_PROJECT: projectId,
         TES_API_PORT: '0',
-        TES_WORK_DIR: workDir,
+        TES_FREE_PORTS: '1',
+        TES_WORK_DIR: path.join(workDir, 'work'),
         TES_DATA_DIR: workDir,
-        ...env,
+        ...options.env,
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     },
@@ -85,6 +105,12 @@ export async function startStack(
     projectId,
     workDir,
     output,
+    workerRuns: (taskId) =>
+      output()
+        .split('\n')
+        .filter(
+          (l) => l.includes('worker process started') && l.includes(taskId),
+        ).length,
     stop: async () => {
       if (child.exitCode !== null) return;
       const exited = new Promise((resolve) => child.once('exit', resolve));

@@ -28,6 +28,7 @@ function task(overrides: Partial<TaskRecord> = {}): TaskRecord {
   };
 }
 
+const MAX_ATTEMPTS = 3;
 let clock = 0;
 function event(body: WorkerEventBody, seq: number, attempt = 1): WorkerEvent {
   clock += 1;
@@ -49,7 +50,7 @@ function report(seq: number, fields: Partial<AttemptReport>): WorkerEvent {
 /** Applies events in order, as the ingestion transaction would. */
 function applyAll(start: TaskRecord, events: WorkerEvent[]): TaskRecord {
   let t = start;
-  for (const e of events) t = { ...t, ...applyWorkerEvent(t, e) };
+  for (const e of events) t = { ...t, ...applyWorkerEvent(t, e, MAX_ATTEMPTS) };
   return t;
 }
 
@@ -100,7 +101,8 @@ describe('applying worker events to a task', () => {
 
   it('ignores a duplicate or an older report: nothing changes', () => {
     const done = applyAll(task(), run);
-    for (const e of run) assert.equal(applyWorkerEvent(done, e), undefined);
+    for (const e of run)
+      assert.equal(applyWorkerEvent(done, e, MAX_ATTEMPTS), undefined);
   });
 
   it('shows RUNNING while executors report, and keeps their tails', () => {
@@ -122,33 +124,54 @@ describe('applying worker events to a task', () => {
       9,
       1,
     );
-    assert.equal(applyWorkerEvent(current, stale), undefined);
+    assert.equal(applyWorkerEvent(current, stale, MAX_ATTEMPTS), undefined);
   });
 
   it('ends a CANCELING task when the worker is confirmed stopped', () => {
     const canceling = task({ state: 'CANCELING' });
     const stopped = event({ type: 'worker_stopped', reason: 'canceled' }, 0);
-    const update = applyWorkerEvent(canceling, stopped);
+    const update = applyWorkerEvent(canceling, stopped, MAX_ATTEMPTS);
     assert.equal(update?.state, 'CANCELED');
     assert.equal(update?.attempts?.[0]?.end_time, stopped.time);
   });
 
   it('does not let a completion overtake a cancel, but keeps its report', () => {
     const canceling = task({ state: 'CANCELING' });
-    const update = applyWorkerEvent(canceling, run[3] as WorkerEvent);
+    const update = applyWorkerEvent(
+      canceling,
+      run[3] as WorkerEvent,
+      MAX_ATTEMPTS,
+    );
     assert.equal(update?.state, undefined);
     assert.equal(update?.attempts?.[0]?.seq, 4);
   });
 
-  it('turns a lost worker into SYSTEM_ERROR with the reason', () => {
+  it('queues a task again when its worker is lost, while attempts remain', () => {
     const running = task({ state: 'RUNNING' });
-    const lost = event({ type: 'worker_lost', reason: 'exit code 1' }, 0);
-    const update = applyWorkerEvent(running, lost);
+    const lost = event({ type: 'worker_lost', reason: 'preempted' }, 0);
+    const update = applyWorkerEvent(running, lost, MAX_ATTEMPTS);
+    assert.equal(update?.state, 'QUEUED');
+    assert.equal(update?.attempts?.[0]?.end_time, lost.time);
+    assert.match(
+      update?.attempts?.[0]?.notes[0] ?? '',
+      /preempted; the task will be tried again/,
+    );
+    assert.equal(
+      applyWorkerEvent({ ...running, ...update }, lost, MAX_ATTEMPTS),
+      undefined,
+    );
+  });
+
+  it('ends a task SYSTEM_ERROR when its last attempt is lost', () => {
+    const attempts = [newAttempt(), newAttempt(), newAttempt()];
+    const last = task({ state: 'RUNNING', attempt: 3, attempts });
+    const lost = event({ type: 'worker_lost', reason: 'exit code 1' }, 0, 3);
+    const update = applyWorkerEvent(last, lost, MAX_ATTEMPTS);
     assert.equal(update?.state, 'SYSTEM_ERROR');
-    assert.deepEqual(update?.attempts?.[0]?.notes, [
-      'worker lost: exit code 1',
-    ]);
-    assert.equal(applyWorkerEvent({ ...running, ...update }, lost), undefined);
+    assert.match(
+      update?.attempts?.[2]?.notes[0] ?? '',
+      /exit code 1; no attempts are left/,
+    );
   });
 
   it('keeps the newest heartbeat', () => {
