@@ -90,8 +90,16 @@ class Checker {
   stringMap(value: unknown, field: string): void {
     if (value === undefined || !this.isObject(value, field)) return;
     for (const [key, entry] of Object.entries(value)) {
-      if (typeof entry !== 'string')
+      if (typeof entry !== 'string') {
         this.fail(`${field}.${key}`, 'must be a string');
+      }
+      // Firestore field names: not empty, not __reserved__, 1500 bytes.
+      if (key === '') this.fail(field, 'keys must not be empty');
+      else if (/^__.*__$/.test(key)) {
+        this.fail(`${field}.${key}`, 'keys of the form __name__ are reserved');
+      } else if (Buffer.byteLength(key) > 1500) {
+        this.fail(field, 'keys must be at most 1500 bytes');
+      }
     }
   }
 }
@@ -129,6 +137,9 @@ function checkInput(c: Checker, value: unknown, field: string): void {
   c.fileType(value, field);
   c.optionalString(value, 'name', field);
   c.optionalString(value, 'description', field);
+  if (value.streamable !== undefined && typeof value.streamable !== 'boolean') {
+    c.fail(`${field}.streamable`, 'must be a boolean');
+  }
   const hasUrl = value.url !== undefined;
   const hasContent = value.content !== undefined;
   if (hasUrl === hasContent) {
@@ -144,6 +155,7 @@ function checkInput(c: Checker, value: unknown, field: string): void {
 
 function checkOutput(c: Checker, value: unknown, field: string): void {
   if (!c.isObject(value, field)) return;
+  c.optionalString(value, 'path_prefix', field);
   c.containerPath(value.path, `${field}.path`);
   c.fileType(value, field);
   c.optionalString(value, 'name', field);
@@ -191,6 +203,49 @@ function checkList(
   list.forEach((item, i) => {
     each(c, item, `${key}[${i}]`);
   });
+}
+
+const EXECUTOR_FIELDS = [
+  'image',
+  'command',
+  'workdir',
+  'stdin',
+  'stdout',
+  'stderr',
+  'env',
+  'ignore_error',
+];
+const INPUT_FIELDS = [
+  'name',
+  'description',
+  'url',
+  'path',
+  'type',
+  'content',
+  'streamable',
+];
+const OUTPUT_FIELDS = [
+  'name',
+  'description',
+  'url',
+  'path',
+  'path_prefix',
+  'type',
+];
+const RESOURCE_FIELDS = [
+  'cpu_cores',
+  'preemptible',
+  'ram_gb',
+  'disk_gb',
+  'zones',
+  'backend_parameters',
+  'backend_parameters_strict',
+];
+
+function pick(obj: Json, fields: string[]): Json {
+  return Object.fromEntries(
+    fields.filter((f) => obj[f] !== undefined).map((f) => [f, obj[f]]),
+  );
 }
 
 // A UTF-16 surrogate without its pair: JSON can carry one, UTF-8 cannot.
@@ -242,13 +297,23 @@ export function validateTaskRequest(body: unknown): TesTaskRequest {
   checkUnicode(c, body, '');
 
   if (c.problems.length > 0) throw new ValidationError(c.problems);
+  // Only the fields the specification defines are kept.
+  const list = (key: string) => (body[key] as Json[] | undefined) ?? [];
   return {
     name: body.name as string | undefined,
     description: body.description as string | undefined,
-    executors: body.executors as TesExecutor[],
-    inputs: (body.inputs as TesInput[] | undefined) ?? [],
-    outputs: (body.outputs as TesOutput[] | undefined) ?? [],
-    resources: body.resources as TesResources | undefined,
+    executors: list('executors').map(
+      (e) => pick(e, EXECUTOR_FIELDS) as unknown as TesExecutor,
+    ),
+    inputs: list('inputs').map(
+      (i) => pick(i, INPUT_FIELDS) as unknown as TesInput,
+    ),
+    outputs: list('outputs').map(
+      (o) => pick(o, OUTPUT_FIELDS) as unknown as TesOutput,
+    ),
+    resources: body.resources
+      ? (pick(body.resources as Json, RESOURCE_FIELDS) as TesResources)
+      : undefined,
     volumes: (body.volumes as string[] | undefined) ?? [],
     tags: (body.tags as Record<string, string> | undefined) ?? {},
   };

@@ -11,6 +11,7 @@
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Publisher } from '../../shared/cloud';
 import { pubsubJson } from '../../shared/event-handler';
+import { checkpoint } from '../../shared/faults';
 import type { Logger } from '../../shared/logger';
 import { parseControlMessage, type WorkerEvent } from '../../shared/messages';
 import type { TaskRecord } from '../../shared/task-record';
@@ -43,6 +44,7 @@ export interface WorkerLaunchDeps {
 export function createWorkerLaunchHandler(deps: WorkerLaunchDeps) {
   return async (event: CloudEvent<unknown>): Promise<void> => {
     const message = parseControlMessage(pubsubJson(event));
+    checkpoint('worker-launch:start');
     const { taskId, attempt } = message;
 
     if (message.action === 'launch') {
@@ -63,10 +65,12 @@ export function createWorkerLaunchHandler(deps: WorkerLaunchDeps) {
         owner: task.owner,
         machine: message.machine,
       });
+      checkpoint('worker-launch:launched');
       return;
     }
 
     if (attempt > 0) await deps.driver.teardown(taskId, attempt);
+    checkpoint('worker-launch:torn-down');
     const stopped: WorkerEvent = {
       type: 'worker_stopped',
       taskId,
