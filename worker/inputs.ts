@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { TesInput } from '../shared/tes';
+import { checkInputUrl } from './url-guard';
 
 /** How many inputs are fetched at once. */
 export const PARALLEL_DOWNLOADS = 4;
@@ -18,8 +19,26 @@ export class InputError extends Error {
   override name = 'InputError';
 }
 
+/** Redirects followed at most, each checked like the first URL. */
+const MAX_REDIRECTS = 10;
+
 async function fetchHttp(url: string, dest: string): Promise<void> {
-  const response = await fetch(url, { redirect: 'follow' });
+  let target = new URL(url);
+  let response: Response;
+  for (let hops = 0; ; hops += 1) {
+    try {
+      await checkInputUrl(target);
+    } catch (error) {
+      throw new InputError((error as Error).message);
+    }
+    response = await fetch(target, { redirect: 'manual' });
+    const location = response.headers.get('location');
+    if (response.status < 300 || response.status >= 400 || !location) break;
+    if (hops === MAX_REDIRECTS)
+      throw new InputError(`${url}: too many redirects`);
+    await response.body?.cancel();
+    target = new URL(location, target);
+  }
   if (!response.ok || !response.body) {
     throw new InputError(
       `${url}: HTTP ${response.status} ${response.statusText}`,

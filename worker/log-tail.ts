@@ -36,6 +36,18 @@ export class LogTail {
    * start) become U+FFFD, so the result is always valid UTF-8.
    */
   text(): string {
-    return new TextDecoder('utf-8', { fatal: false }).decode(this.buffer);
+    const text = new TextDecoder('utf-8', { fatal: false }).decode(this.buffer);
+    // Each invalid byte became a 3-byte U+FFFD: keep the tail's last
+    // TAIL_BYTES bytes of UTF-8, cut on a character boundary.
+    const encoded = Buffer.from(text, 'utf8');
+    if (encoded.length <= TAIL_BYTES) return text;
+    let start = encoded.length - TAIL_BYTES;
+    while (
+      start < encoded.length &&
+      ((encoded[start] as number) & 0xc0) === 0x80
+    ) {
+      start += 1;
+    }
+    return encoded.subarray(start).toString('utf8');
   }
 }

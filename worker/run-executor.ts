@@ -6,12 +6,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import {
-  closeSync,
-  createWriteStream,
-  openSync,
-  type WriteStream,
-} from 'node:fs';
+import { closeSync, createWriteStream, type WriteStream } from 'node:fs';
 import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { ExecutorReport } from '../shared/messages';
@@ -23,10 +18,10 @@ export interface ExecutorProcess {
   index: number;
   file: string;
   args: string[];
-  /** Host paths of the executor's stdin, stdout and stderr redirects. */
-  stdin?: string;
-  stdout?: string;
-  stderr?: string;
+  /** Open files of the executor's stdin, stdout and stderr redirects. */
+  stdin?: number;
+  stdout?: number;
+  stderr?: number;
   /** Turns the process's exit code into the executor's (driver quirks). */
   exitCode?: (code: number, stderrTail: string) => number;
 }
@@ -54,6 +49,10 @@ function pump(
   });
 }
 
+function toStream(fd: number | undefined): WriteStream | undefined {
+  return fd === undefined ? undefined : createWriteStream('', { fd });
+}
+
 async function closeStream(stream?: WriteStream): Promise<void> {
   if (!stream) return;
   stream.end();
@@ -73,18 +72,17 @@ export async function runExecutor(
   progress: ExecutorProgress,
   signal: AbortSignal,
 ): Promise<number> {
-  const stdinFd = proc.stdin ? openSync(proc.stdin, 'r') : 'ignore';
   const child = spawn(proc.file, proc.args, {
-    stdio: [stdinFd, 'pipe', 'pipe'],
+    stdio: [proc.stdin ?? 'ignore', 'pipe', 'pipe'],
     detached: true,
   });
-  if (typeof stdinFd === 'number') closeSync(stdinFd);
+  if (proc.stdin !== undefined) closeSync(proc.stdin);
 
   const start_time = new Date().toISOString();
   const tails = { stdout: new LogTail(), stderr: new LogTail() };
   const files = {
-    stdout: proc.stdout ? createWriteStream(proc.stdout) : undefined,
-    stderr: proc.stderr ? createWriteStream(proc.stderr) : undefined,
+    stdout: toStream(proc.stdout),
+    stderr: toStream(proc.stderr),
   };
   const report = (): ExecutorReport => ({
     start_time,

@@ -3,6 +3,7 @@
  * inputs, run the executors in order, store outputs, report the final
  * state. Every step is reported as it happens.
  */
+import { openSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TesTask } from '../shared/tes';
@@ -11,6 +12,7 @@ import { hostPath, type Layout, planLayout } from './layout';
 import { storeOutputs } from './outputs';
 import type { Reporter } from './reporter';
 import { runExecutor } from './run-executor';
+import { openRedirect } from './safe-paths';
 import { BWRAP, sandboxArgs, sandboxExitCode } from './sandbox';
 
 /** What the pipeline needs besides the task. */
@@ -35,6 +37,19 @@ function mapped(layout: Layout, containerPath: string): string {
   return host;
 }
 
+/** Opens a redirect file of an executor, if it names one. */
+function redirect(
+  layout: Layout,
+  containerPath: string | undefined,
+  mode: 'read' | 'write',
+): number | undefined {
+  if (!containerPath) return undefined;
+  if (containerPath === '/dev/null') {
+    return openSync('/dev/null', mode === 'read' ? 'r' : 'w');
+  }
+  return openRedirect(layout.root, mapped(layout, containerPath), mode);
+}
+
 async function prepare(layout: Layout): Promise<void> {
   for (const dir of layout.directories) await mkdir(dir, { recursive: true });
 }
@@ -56,9 +71,9 @@ async function runExecutors(
         index,
         file: BWRAP,
         args: sandboxArgs(executor, layout, { network, readOnlyFiles }),
-        stdin: executor.stdin && mapped(layout, executor.stdin),
-        stdout: executor.stdout && mapped(layout, executor.stdout),
-        stderr: executor.stderr && mapped(layout, executor.stderr),
+        stdin: redirect(layout, executor.stdin, 'read'),
+        stdout: redirect(layout, executor.stdout, 'write'),
+        stderr: redirect(layout, executor.stderr, 'write'),
         exitCode: sandboxExitCode,
       },
       ctx.reporter,
@@ -75,9 +90,10 @@ async function storeTaskOutputs(
   layout: Layout,
   ctx: RunContext,
 ) {
-  const stored = await storeOutputs(task.outputs ?? [], (o) =>
-    hostPath(layout, o.path),
-  );
+  const stored = await storeOutputs(task.outputs ?? [], layout);
+  for (const link of stored.links) {
+    ctx.reporter.systemLog(`output not stored: ${link} is a symbolic link`);
+  }
   for (const output of stored.missing) {
     ctx.reporter.systemLog(
       `output not found: ${output.path} (nothing stored at ${output.url})`,

@@ -17,6 +17,9 @@ const DEFAULT_PATH =
   '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const READ_ONLY_DIRS = ['/usr', '/etc', '/opt'];
+
+/** Input files mounted read-only one by one, at most. */
+export const MAX_READ_ONLY_FILES = 256;
 const ROOT_LINKS = ['/bin', '/sbin', '/lib', '/lib32', '/lib64', '/libx32'];
 
 /** Options that change how every executor of a task is sandboxed. */
@@ -49,15 +52,27 @@ export function sandboxArgs(
   layout: Layout,
   options: SandboxOptions,
 ): string[] {
-  const args = ['--die-with-parent', '--new-session', '--unshare-all'];
+  // Executors run as root in their namespace, but without capabilities:
+  // no remounting the read-only system folders, no raw devices.
+  const args = [
+    '--die-with-parent',
+    '--new-session',
+    '--unshare-all',
+    '--cap-drop',
+    'ALL',
+  ];
   if (options.network) args.push('--share-net');
   args.push(...hostSystem(), '--proc', '/proc', '--dev', '/dev');
 
   for (const mount of layout.mounts) {
     args.push('--bind', mount.hostPath, mount.containerPath);
   }
-  for (const file of options.readOnlyFiles) {
-    args.push('--ro-bind', file.hostPath, file.containerPath);
+  // Each read-only input is one more mount: past a few hundred, inputs
+  // stay writable rather than exhaust bubblewrap's argument limit.
+  if (options.readOnlyFiles.length <= MAX_READ_ONLY_FILES) {
+    for (const file of options.readOnlyFiles) {
+      args.push('--ro-bind', file.hostPath, file.containerPath);
+    }
   }
 
   args.push('--chdir', executor.workdir ?? '/', '--clearenv');

@@ -18,6 +18,26 @@ export const OUTPUT_SCHEMES = ['file'];
 
 type Json = Record<string, unknown>;
 
+/** Folders of the container's own system, never the place for task files. */
+export const SYSTEM_FOLDERS = [
+  '/bin',
+  '/boot',
+  '/dev',
+  '/etc',
+  '/lib',
+  '/lib32',
+  '/lib64',
+  '/libx32',
+  '/proc',
+  '/sbin',
+  '/sys',
+  '/usr',
+];
+
+function isSystemPath(p: string): boolean {
+  return SYSTEM_FOLDERS.some((s) => p === s || p.startsWith(`${s}/`));
+}
+
 class Checker {
   readonly problems: FieldProblem[] = [];
 
@@ -49,7 +69,17 @@ class Checker {
     return false;
   }
 
-  containerPath(value: unknown, field: string): void {
+  /**
+   * A path in the container where the task's files live: absolute, with
+   * no "..", inside a folder of its own, and clear of the system folders
+   * every executor needs (mounting over them would hide the programs).
+   */
+  containerPath(
+    value: unknown,
+    field: string,
+    kind: 'files' | 'folder' | 'stdio' = 'files',
+  ): void {
+    if (kind === 'stdio' && value === '/dev/null') return;
     if (typeof value !== 'string' || value === '') {
       this.fail(
         field,
@@ -61,6 +91,13 @@ class Checker {
       this.fail(field, 'must not contain ".."');
     } else if (value.includes('\0')) {
       this.fail(field, 'must not contain a NUL character');
+    } else if (kind !== 'folder' && /^\/[^/]*$/.test(value)) {
+      this.fail(field, 'must be inside a folder, not directly under /');
+    } else if (isSystemPath(value)) {
+      this.fail(
+        field,
+        `must not be in a system folder (${SYSTEM_FOLDERS.join(', ')})`,
+      );
     }
   }
 
@@ -117,10 +154,18 @@ function checkExecutor(c: Checker, value: unknown, field: string): void {
     );
   } else if (!command.every((arg) => typeof arg === 'string')) {
     c.fail(`${field}.command`, 'must contain only strings');
+  } else if (command[0] === '') {
+    c.fail(`${field}.command[0]`, 'must name a program');
+  } else if (command.some((arg) => arg.includes('\0'))) {
+    c.fail(`${field}.command`, 'must not contain a NUL character');
   }
-  for (const key of ['workdir', 'stdin', 'stdout', 'stderr']) {
-    if (value[key] !== undefined)
-      c.containerPath(value[key], `${field}.${key}`);
+  if (value.workdir !== undefined) {
+    c.containerPath(value.workdir, `${field}.workdir`, 'folder');
+  }
+  for (const key of ['stdin', 'stdout', 'stderr']) {
+    if (value[key] !== undefined) {
+      c.containerPath(value[key], `${field}.${key}`, 'stdio');
+    }
   }
   c.stringMap(value.env, `${field}.env`);
   if (
@@ -291,7 +336,7 @@ export function validateTaskRequest(body: unknown): TesTaskRequest {
   }
   checkList(c, body, 'inputs', checkInput);
   checkList(c, body, 'outputs', checkOutput);
-  checkList(c, body, 'volumes', (c2, v, f) => c2.containerPath(v, f));
+  checkList(c, body, 'volumes', (c2, v, f) => c2.containerPath(v, f, 'folder'));
   checkResources(c, body.resources, 'resources');
   c.stringMap(body.tags, 'tags');
   checkUnicode(c, body, '');

@@ -5,10 +5,55 @@
  * them in any order converges on the same document, because each worker
  * report replaces the one before and an older one is ignored.
  */
-import type { WorkerEvent } from '../../shared/messages';
+import type { AttemptReport, WorkerEvent } from '../../shared/messages';
 import { canTransition, isTerminal } from '../../shared/state-machine';
 import type { AttemptRecord, TaskRecord } from '../../shared/task-record';
 import type { TaskState } from '../../shared/tes';
+
+/**
+ * The most a stored report may take. A report past it (a worker that
+ * reports too much) is cut, never stored whole: a document over
+ * Firestore's 1 MiB would be refused, and its event retried forever.
+ */
+export const MAX_REPORT_BYTES = 512 * 1024;
+
+function size(value: unknown): number {
+  return Buffer.byteLength(JSON.stringify(value));
+}
+
+/** Cuts a report down to MAX_REPORT_BYTES, keeping the newest of each list. */
+export function boundReport(report: AttemptReport): AttemptReport {
+  if (size(report) <= MAX_REPORT_BYTES) return report;
+  let bounded = { ...report };
+  for (
+    let keep = 4096;
+    keep >= 0 && size(bounded) > MAX_REPORT_BYTES;
+    keep >>= 1
+  ) {
+    bounded = {
+      ...bounded,
+      executors: report.executors.map((e) => ({
+        ...e,
+        stdout: e.stdout.slice(-keep),
+        stderr: e.stderr.slice(-keep),
+      })),
+      system_logs: [
+        `(${report.system_logs.length} system log lines; only the last ones are kept)`,
+        ...report.system_logs
+          .slice(-Math.max(1, keep >> 4))
+          .map((l) => l.slice(0, 1000)),
+      ],
+    };
+  }
+  if (size(bounded) > MAX_REPORT_BYTES) {
+    bounded = { ...bounded, outputs: report.outputs.slice(0, 1000) };
+    bounded.system_logs = [
+      ...bounded.system_logs,
+      `only the first 1000 of ${report.outputs.length} output file logs are kept`,
+    ];
+  }
+  return bounded;
+}
 
 /** The fields of a task document that an event changes. */
 export type TaskUpdate = Partial<
@@ -49,7 +94,7 @@ function attemptAfter(
 ): AttemptRecord {
   const next: AttemptRecord = { ...attempt };
   if (event.type === 'report' && event.seq > attempt.seq) {
-    next.report = event.report;
+    next.report = boundReport(event.report);
     next.seq = event.seq;
   }
   if (event.type === 'worker_lost' && newState) {

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyWorkerEvent } from '../../functions/event-ingestion/apply-event';
+import {
+  applyWorkerEvent,
+  MAX_REPORT_BYTES,
+} from '../../functions/event-ingestion/apply-event';
 import type {
   AttemptReport,
   WorkerEvent,
@@ -179,5 +182,33 @@ describe('applying worker events to a task', () => {
     const late = event({ type: 'heartbeat' }, 2);
     const t = applyAll(task(), [late, early]);
     assert.equal(t.heartbeat_time, late.time);
+  });
+
+  it('cuts a report that would not fit in the task document', () => {
+    const big = 'x'.repeat(60_000);
+    const huge = report(5, {
+      executors: Array.from({ length: 16 }, () => ({
+        stdout: big,
+        stderr: big,
+      })),
+      system_logs: Array.from(
+        { length: 5000 },
+        (_, i) => `line ${i} ${'y'.repeat(200)}`,
+      ),
+      outputs: Array.from({ length: 5000 }, (_, i) => ({
+        url: `file:///o/${i}`,
+        path: `/o/${i}`,
+        size_bytes: '1',
+      })),
+    });
+    const update = applyWorkerEvent(task(), huge, MAX_ATTEMPTS);
+    const stored = update?.attempts?.[0]?.report;
+    assert.ok(stored);
+    assert.ok(Buffer.byteLength(JSON.stringify(stored)) <= MAX_REPORT_BYTES);
+    assert.equal(stored.executors.length, 16);
+    assert.ok((stored.executors[0]?.stdout.length ?? 0) < big.length);
+    assert.match(stored.system_logs[0] ?? '', /5000 system log lines/);
+    assert.ok(stored.system_logs.at(-1)?.startsWith('line 4999'));
+    assert.equal(stored.outputs.length, 5000);
   });
 });

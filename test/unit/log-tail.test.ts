@@ -21,6 +21,15 @@ describe('log tail', () => {
     assert.equal(Buffer.from(text, 'utf8').toString('utf8'), text);
   });
 
+  it('keeps at most TAIL_BYTES bytes of UTF-8 when the bytes were invalid', () => {
+    const tail = new LogTail();
+    tail.append(Buffer.alloc(50_000, 0xff));
+    const text = tail.text();
+    assert.ok(Buffer.byteLength(text) <= TAIL_BYTES);
+    assert.ok(Buffer.byteLength(text) > TAIL_BYTES - 3);
+    assert.match(text, /^\uFFFD+$/);
+  });
+
   it('counts changes so that unchanged tails are not published again', () => {
     const tail = new LogTail();
     assert.equal(tail.changes, 0);

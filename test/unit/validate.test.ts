@@ -48,12 +48,15 @@ describe('CreateTask validation', () => {
     },
     {
       name: 'an input with both url and content',
-      body: { ...ok, inputs: [{ path: '/a', url: 'file:///a', content: 'x' }] },
+      body: {
+        ...ok,
+        inputs: [{ path: '/data/a', url: 'file:///a', content: 'x' }],
+      },
       expected: ['inputs[0]: must have exactly one of url and content'],
     },
     {
       name: 'an unsupported scheme',
-      body: { ...ok, outputs: [{ path: '/a', url: 'ftp://host/a' }] },
+      body: { ...ok, outputs: [{ path: '/data/a', url: 'ftp://host/a' }] },
       expected: [
         'outputs[0].url: scheme "ftp" is not supported (supported: file)',
       ],
@@ -68,6 +71,35 @@ describe('CreateTask validation', () => {
       ],
     },
     { name: 'not an object', body: [], expected: ['body: must be an object'] },
+    {
+      name: 'paths in system folders or directly under /',
+      body: {
+        executors: [
+          { image: 'a', command: ['b'], workdir: '/usr/x', stdin: '/dev/null' },
+        ],
+        inputs: [{ path: '/top.txt', content: 'x' }],
+        volumes: ['/etc'],
+      },
+      expected: [
+        'executors[0].workdir: must not be in a system folder (/bin, /boot, /dev, /etc, /lib, /lib32, /lib64, /libx32, /proc, /sbin, /sys, /usr)',
+        'inputs[0].path: must be inside a folder, not directly under /',
+        'volumes[0]: must not be in a system folder (/bin, /boot, /dev, /etc, /lib, /lib32, /lib64, /libx32, /proc, /sbin, /sys, /usr)',
+      ],
+    },
+    {
+      name: 'reserved and empty keys, and text that is not Unicode',
+      body: { ...ok, tags: { '': 'a', __x__: 'b' }, name: '\ud800' },
+      expected: [
+        'tags: keys must not be empty',
+        'tags.__x__: keys of the form __name__ are reserved',
+        'name: is not valid Unicode text',
+      ],
+    },
+    {
+      name: 'an empty program name',
+      body: { executors: [{ image: 'a', command: [''] }] },
+      expected: ['executors[0].command[0]: must name a program'],
+    },
   ];
 
   for (const c of cases) {
