@@ -76,10 +76,11 @@ async function matchGlob(
 ): Promise<string[]> {
   const [first, ...rest] = segments;
   if (first === undefined) return [dir];
+  if (!hasGlob(first)) {
+    return matchGlob(layout, path.posix.join(dir, first), rest);
+  }
   const host = hostPath(layout, dir);
   if (!host) return [];
-  if (!hasGlob(first))
-    return matchGlob(layout, path.posix.join(dir, first), rest);
 
   const pattern = segmentPattern(first);
   const entries = await readdir(host, { withFileTypes: true }).catch(() => []);

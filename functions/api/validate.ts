@@ -178,7 +178,11 @@ function checkExecutor(c: Checker, value: unknown, field: string): void {
 
 function checkInput(c: Checker, value: unknown, field: string): void {
   if (!c.isObject(value, field)) return;
-  c.containerPath(value.path, `${field}.path`);
+  c.containerPath(
+    value.path,
+    `${field}.path`,
+    value.type === 'DIRECTORY' ? 'folder' : 'files',
+  );
   c.fileType(value, field);
   c.optionalString(value, 'name', field);
   c.optionalString(value, 'description', field);
@@ -201,7 +205,11 @@ function checkInput(c: Checker, value: unknown, field: string): void {
 function checkOutput(c: Checker, value: unknown, field: string): void {
   if (!c.isObject(value, field)) return;
   c.optionalString(value, 'path_prefix', field);
-  c.containerPath(value.path, `${field}.path`);
+  c.containerPath(
+    value.path,
+    `${field}.path`,
+    value.type === 'DIRECTORY' ? 'folder' : 'files',
+  );
   c.fileType(value, field);
   c.optionalString(value, 'name', field);
   c.optionalString(value, 'description', field);
