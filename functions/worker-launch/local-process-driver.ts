@@ -42,6 +42,9 @@ const PASSED_ENV = [
 /** Runs workers as local processes. */
 export class LocalProcessDriver implements ComputeDriver {
   private readonly workers = new Map<string, Running>();
+  // Every attempt ever launched here, running or not: a launch delivered
+  // again after its worker finished must not start a second one.
+  private readonly launched = new Set<string>();
 
   constructor(
     private readonly config: Config,
@@ -55,7 +58,8 @@ export class LocalProcessDriver implements ComputeDriver {
 
   async launch(spec: WorkerSpec): Promise<void> {
     const key = this.key(spec.taskId, spec.attempt);
-    if (this.workers.has(key)) return;
+    if (this.launched.has(key)) return;
+    this.launched.add(key);
 
     const dir = path.join(
       this.config.workDir,

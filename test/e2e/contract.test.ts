@@ -335,8 +335,8 @@ describe('API contract: admission and errors', () => {
       name: 'one path with two sources',
       body: task({
         inputs: [
-          { path: '/a', content: 'x' },
-          { path: '/a', content: 'y' },
+          { path: '/in/a', content: 'x' },
+          { path: '/in/a', content: 'y' },
         ],
       }),
       status: 400,
@@ -352,7 +352,7 @@ describe('API contract: admission and errors', () => {
     },
     {
       name: 'a task larger than a document can hold',
-      body: task({ inputs: [{ path: '/a', content: 'x'.repeat(500_000) }] }),
+      body: task({ inputs: [{ path: '/in/a', content: 'x'.repeat(500_000) }] }),
       status: 413,
       says: /at most 393216 bytes/,
     },
