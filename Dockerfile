@@ -4,9 +4,10 @@
 # Build and push: gcloud builds submit --tag "$(terraform -chdir=terraform output -raw worker_image)" .
 FROM node:20-bookworm-slim
 
-# bubblewrap sandboxes the executors inside the worker's container.
+# The Docker client runs each executor in its image, through the VM's
+# Docker socket (TES_CONTAINER_DRIVER=docker, the default on Google Cloud).
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends bubblewrap ca-certificates \
+  && apt-get install -y --no-install-recommends docker.io ca-certificates \
   && rm -rf /var/lib/apt/lists/*
 
 WORKDIR /app

@@ -16,6 +16,8 @@ export interface Config {
   projectId: string;
   /** Which compute driver launches workers. */
   computeDriver: 'local-process' | 'compute-engine';
+  /** How workers run executors: a host sandbox, or each in its image. */
+  containerDriver: 'bubblewrap' | 'docker';
   /** Local mode: the folder holding each task attempt's files. */
   workDir: string;
   /** Zones tried, in order, for a task that names none. */
@@ -87,6 +89,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
 
+  const containerDriver =
+    env.TES_CONTAINER_DRIVER ?? (mode === 'local' ? 'bubblewrap' : 'docker');
+  if (containerDriver !== 'bubblewrap' && containerDriver !== 'docker') {
+    throw new ConfigError(
+      `TES_CONTAINER_DRIVER must be "bubblewrap" or "docker", got "${containerDriver}"`,
+    );
+  }
   const heartbeatSeconds = positiveNumber(env, 'TES_HEARTBEAT_SECONDS', 30);
   if (mode === 'local' && computeDriver === 'compute-engine') {
     throw new ConfigError(
@@ -98,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     mode,
     projectId,
     computeDriver,
+    containerDriver,
     workDir: path.resolve(
       env.TES_WORK_DIR ?? path.join(os.tmpdir(), 'tes-local', projectId),
     ),

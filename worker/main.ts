@@ -15,8 +15,10 @@ import { createLogger } from '../shared/logger';
 import { isTerminal } from '../shared/state-machine';
 import type { TaskRecord } from '../shared/task-record';
 import { TASKS_COLLECTION } from '../shared/topology';
+import { dockerDriver } from './docker-driver';
 import { Reporter } from './reporter';
 import { runTask } from './run-task';
+import { bubblewrapDriver } from './sandbox';
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -30,7 +32,11 @@ async function main(): Promise<number> {
   }
 
   const config = loadConfig();
-  const logger = createLogger('tes-worker', config.mode).child({
+  const logger = createLogger(
+    'tes-worker',
+    config.mode,
+    config.projectId,
+  ).child({
     taskId,
     attempt,
   });
@@ -68,18 +74,19 @@ async function main(): Promise<number> {
   process.once('SIGTERM', () => abort.abort());
 
   reporter.startHeartbeat(config.heartbeatSeconds);
-  for (const [index, executor] of task.executors.entries()) {
-    if (config.mode === 'local') {
-      reporter.systemLog(
-        `executor ${index}: image ${executor.image} recorded but not used in local mode (host sandbox)`,
-      );
-    }
-  }
 
   const attemptDir = path.join(config.workDir, taskId, String(attempt));
+  const driver =
+    config.containerDriver === 'docker' ? dockerDriver : bubblewrapDriver;
   const outcome = await runTask(
     { ...task, logs: [] },
-    { reporter, attemptDir, signal: abort.signal },
+    {
+      reporter,
+      attemptDir,
+      signal: abort.signal,
+      driver,
+      name: `tes-${taskId}-${attempt}`,
+    },
   );
   logger.info('attempt finished', { outcome });
 

@@ -24,6 +24,8 @@ export interface ExecutorProcess {
   stderr?: number;
   /** Turns the process's exit code into the executor's (driver quirks). */
   exitCode?: (code: number, stderrTail: string) => number;
+  /** Stops what killing the process alone would leave running. */
+  onAbort?: () => void;
 }
 
 /** The part of the reporter an executor feeds. */
@@ -95,6 +97,7 @@ export async function runExecutor(
   pump(child.stderr as Readable, tails.stderr, files.stderr, onData);
 
   const kill = () => {
+    proc.onAbort?.();
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
   };
   signal.addEventListener('abort', kill, { once: true });

@@ -7,13 +7,13 @@ import { openSync } from 'node:fs';
 import { mkdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import type { TesTask } from '../shared/tes';
+import type { ContainerDriver } from './container-driver';
 import { fetchInputs } from './inputs';
 import { hostPath, type Layout, planLayout } from './layout';
 import { storeOutputs } from './outputs';
 import type { Reporter } from './reporter';
 import { runExecutor } from './run-executor';
 import { openRedirect } from './safe-paths';
-import { BWRAP, sandboxArgs, sandboxExitCode } from './sandbox';
 
 /** What the pipeline needs besides the task. */
 export interface RunContext {
@@ -22,6 +22,9 @@ export interface RunContext {
   attemptDir: string;
   /** Aborted when the task is cancelled: stop, and store nothing. */
   signal: AbortSignal;
+  driver: ContainerDriver;
+  /** Names the attempt's containers. */
+  name: string;
 }
 
 /** How an attempt ended, as far as the worker is concerned. */
@@ -64,17 +67,28 @@ async function runExecutors(
     .filter((i) => i.type !== 'DIRECTORY')
     .map((i) => ({ containerPath: i.path, hostPath: mapped(layout, i.path) }));
 
+  const { driver } = ctx;
   for (const [index, executor] of task.executors.entries()) {
     if (ctx.signal.aborted) return 'ABORTED';
+    const name = `${ctx.name}-${index}`;
+    const options = {
+      network,
+      readOnlyFiles,
+      resources: task.resources,
+      name,
+      stdin: executor.stdin !== undefined,
+    };
     const exitCode = await runExecutor(
       {
         index,
-        file: BWRAP,
-        args: sandboxArgs(executor, layout, { network, readOnlyFiles }),
+        ...driver.command(executor, layout, options),
         stdin: redirect(layout, executor.stdin, 'read'),
         stdout: redirect(layout, executor.stdout, 'write'),
         stderr: redirect(layout, executor.stderr, 'write'),
-        exitCode: sandboxExitCode,
+        exitCode: driver.exitCode,
+        onAbort: () => {
+          driver.stop(name).catch(() => undefined);
+        },
       },
       ctx.reporter,
       ctx.signal,
@@ -110,7 +124,17 @@ export async function runTask(
   const { reporter } = ctx;
   const layout = planLayout(task, path.join(ctx.attemptDir, 'fs'));
 
-  // 1. Folders and inputs.
+  // 1. Images, folders and inputs.
+  try {
+    for (const image of new Set(task.executors.map((e) => e.image))) {
+      await ctx.driver.prepare(image);
+      reporter.systemLog(ctx.driver.imageNote(image));
+    }
+  } catch (error) {
+    reporter.systemLog(`image failed: ${(error as Error).message}`);
+    await reporter.setState('SYSTEM_ERROR');
+    return 'SYSTEM_ERROR';
+  }
   try {
     await prepare(layout);
     await fetchInputs(

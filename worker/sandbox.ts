@@ -7,6 +7,7 @@
  */
 import { existsSync, lstatSync, readlinkSync } from 'node:fs';
 import type { TesExecutor } from '../shared/tes';
+import type { ContainerDriver } from './container-driver';
 import type { Layout } from './layout';
 
 /** The sandbox program. */
@@ -93,3 +94,17 @@ export function sandboxExitCode(code: number, stderrTail: string): number {
   if (!failure) return code;
   return failure[1] === 'No such file or directory' ? 127 : 126;
 }
+
+/** The local container driver: bubblewrap with the host's programs. */
+export const bubblewrapDriver: ContainerDriver = {
+  prepare: async () => {},
+  command: (executor, layout, options) => ({
+    file: BWRAP,
+    args: sandboxArgs(executor, layout, options),
+  }),
+  exitCode: sandboxExitCode,
+  // The sandbox dies with its process group.
+  stop: async () => {},
+  imageNote: (image) =>
+    `image ${image} recorded but not used: local mode runs the host's programs in a sandbox`,
+};

@@ -56,7 +56,7 @@ function requestBody(req: Request): unknown {
 }
 
 function notesFor(config: Config): string[] {
-  return config.mode === 'local'
+  return config.containerDriver === 'bubblewrap'
     ? [
         'local mode: executors run in a host sandbox; container images are recorded but not pulled',
       ]

@@ -1,0 +1,175 @@
+/**
+ * The Docker container driver, end to end through the local stack, with a
+ * stand-in `docker` on PATH that records each command line and runs it in
+ * the local sandbox: the exact argv, the mounts, the exit codes.
+ */
+import assert from 'node:assert/strict';
+import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { REPO_ROOT } from '../support/paths';
+import { type Stack, startStack } from '../support/stack';
+import {
+  cancelTask,
+  createTask,
+  waitForEnd,
+  waitForTask,
+} from '../support/tes-client';
+
+describe('the Docker driver', () => {
+  let stack: Stack;
+  let log: string;
+  let out: string;
+
+  const commands = () =>
+    readFileSync(log, 'utf8')
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as string[]);
+
+  before(async () => {
+    const bin = mkdtempSync(path.join(os.tmpdir(), 'fake-docker-'));
+    log = path.join(bin, 'commands.jsonl');
+    writeFileSync(log, '');
+    const script = path.join(
+      REPO_ROOT,
+      'dist',
+      'test',
+      'support',
+      'fake-docker.js',
+    );
+    // The worker passes on only the environment it needs: the wrapper
+    // carries the log's path itself.
+    writeFileSync(
+      path.join(bin, 'docker'),
+      `#!/bin/sh\nFAKE_DOCKER_LOG="${log}" exec "${process.execPath}" "${script}" "$@"\n`,
+    );
+    chmodSync(path.join(bin, 'docker'), 0o755);
+    out = mkdtempSync(path.join(os.tmpdir(), 'tes-docker-out-'));
+    stack = await startStack({
+      env: {
+        TES_CONTAINER_DRIVER: 'docker',
+        PATH: `${bin}:${process.env.PATH}`,
+      },
+    });
+  });
+  after(async () => {
+    await stack?.stop();
+  });
+
+  it('pulls each image once and runs each executor with exactly the argv it builds', async () => {
+    const id = await createTask(stack.url, {
+      inputs: [{ path: '/data/in.txt', content: 'b\na\n' }],
+      outputs: [
+        { path: '/data/out/sorted.txt', url: `file://${out}/sorted.txt` },
+      ],
+      resources: { cpu_cores: 2, ram_gb: 1.5 },
+      executors: [
+        {
+          image: 'debian:12',
+          command: ['sort', '/data/in.txt'],
+          stdout: '/data/out/sorted.txt',
+        },
+        {
+          image: 'debian:12',
+          command: ['sh', '-c', 'echo "$X"; exit 3'],
+          workdir: '/data',
+          env: { X: 'a b; $(c)' },
+        },
+      ],
+    });
+    const task = await waitForEnd(stack.url, id);
+    assert.equal(task.state, 'EXECUTOR_ERROR');
+    assert.deepEqual(
+      task.logs?.[0]?.logs.map((l) => l.exit_code),
+      [0, 3],
+    );
+    assert.equal(task.logs?.[0]?.logs[1]?.stdout, 'a b; $(c)\n');
+    assert.equal(readFileSync(path.join(out, 'sorted.txt'), 'utf8'), 'a\nb\n');
+    assert.match(
+      task.logs?.[0]?.system_logs?.join('\n') ?? '',
+      /image debian:12 run with Docker/,
+    );
+
+    const fs = path.join(stack.workDir, 'work', id, '1', 'fs');
+    const mine = commands().filter((c) => c.includes('debian:12'));
+    assert.deepEqual(mine[0], ['pull', 'debian:12']);
+    const common = [
+      '--network',
+      'none',
+      '--volume',
+      `${fs}/data:/data`,
+      '--volume',
+      `${fs}/tmp:/tmp`,
+      '--volume',
+      `${fs}/data/in.txt:/data/in.txt:ro`,
+      '--cpus',
+      '2',
+      '--memory',
+      '1536m',
+    ];
+    assert.deepEqual(mine[1], [
+      'run',
+      '--rm',
+      '--name',
+      `tes-${id}-1-0`,
+      ...common,
+      'debian:12',
+      'sort',
+      '/data/in.txt',
+    ]);
+    assert.deepEqual(mine[2], [
+      'run',
+      '--rm',
+      '--name',
+      `tes-${id}-1-1`,
+      ...common,
+      '--workdir',
+      '/data',
+      '--env',
+      'X=a b; $(c)',
+      'debian:12',
+      'sh',
+      '-c',
+      'echo "$X"; exit 3',
+    ]);
+    assert.equal(mine.length, 3);
+  });
+
+  it('ends SYSTEM_ERROR when an image cannot be pulled, running nothing', async () => {
+    const id = await createTask(stack.url, {
+      executors: [{ image: 'missing/image:1', command: ['true'] }],
+    });
+    const task = await waitForEnd(stack.url, id);
+    assert.equal(task.state, 'SYSTEM_ERROR');
+    assert.match(
+      task.logs?.[0]?.system_logs?.join('\n') ?? '',
+      /image failed: image missing\/image:1 could not be pulled/,
+    );
+    assert.ok(
+      !commands().some((c) => c[0] === 'run' && c.includes('missing/image:1')),
+    );
+  });
+
+  it('kills the container by name when the task is cancelled', async () => {
+    const id = await createTask(stack.url, {
+      executors: [
+        { image: 'debian:12', command: ['sh', '-c', 'echo up; sleep 60'] },
+      ],
+    });
+    await waitForTask(
+      stack.url,
+      id,
+      (t) => t.logs?.[0]?.logs[0]?.stdout === 'up\n',
+    );
+    await cancelTask(stack.url, id);
+    assert.equal((await waitForEnd(stack.url, id)).state, 'CANCELED');
+    await waitForTask(
+      stack.url,
+      id,
+      () => commands().some((c) => c[0] === 'kill' && c[1] === `tes-${id}-1-0`),
+      10_000,
+    );
+  });
+});

@@ -1,0 +1,81 @@
+/**
+ * A stand-in for the `docker` client, put on PATH by the Docker driver's
+ * tests: it records every argv it is given (one JSON line each, in
+ * FAKE_DOCKER_LOG) and runs `docker run` in a bubblewrap sandbox with the
+ * mounts, working folder, environment and network the argv asks for, so
+ * that the driver's command lines are checked end to end, exit codes and
+ * all. An image named "missing/..." cannot be pulled.
+ */
+import { spawnSync } from 'node:child_process';
+import { appendFileSync, existsSync, lstatSync, readlinkSync } from 'node:fs';
+
+const argv = process.argv.slice(2);
+appendFileSync(
+  process.env.FAKE_DOCKER_LOG as string,
+  `${JSON.stringify(argv)}\n`,
+);
+
+function system(): string[] {
+  const args: string[] = [];
+  for (const dir of ['/usr', '/etc']) args.push('--ro-bind', dir, dir);
+  for (const link of ['/bin', '/sbin', '/lib', '/lib64']) {
+    if (existsSync(link) && lstatSync(link).isSymbolicLink()) {
+      args.push('--symlink', readlinkSync(link), link);
+    }
+  }
+  return [...args, '--proc', '/proc', '--dev', '/dev'];
+}
+
+function run(args: string[]): number {
+  const bwrap = [
+    '--die-with-parent',
+    '--unshare-all',
+    '--cap-drop',
+    'ALL',
+    ...system(),
+  ];
+  let workdir = '/';
+  const env: string[] = [];
+  let i = 0;
+  for (; i < args.length; i += 1) {
+    const flag = args[i] as string;
+    const value = args[i + 1] as string;
+    if (!flag.startsWith('--')) break;
+    if (flag === '--rm' || flag === '--interactive') continue;
+    i += 1;
+    if (flag === '--network' && value === 'host') bwrap.push('--share-net');
+    if (flag === '--workdir') workdir = value;
+    if (flag === '--env') {
+      const at = value.indexOf('=');
+      env.push('--setenv', value.slice(0, at), value.slice(at + 1));
+    }
+    if (flag === '--volume') {
+      const [host, container, mode] = value.split(':');
+      bwrap.push(
+        mode === 'ro' ? '--ro-bind' : '--bind',
+        host as string,
+        container as string,
+      );
+    }
+  }
+  const command = args.slice(i + 1);
+  bwrap.push(
+    '--chdir',
+    workdir,
+    '--clearenv',
+    '--setenv',
+    'PATH',
+    '/usr/bin:/bin',
+    ...env,
+    '--',
+    ...command,
+  );
+  const result = spawnSync('bwrap', bwrap, { stdio: 'inherit' });
+  return result.status ?? 128 + 9;
+}
+
+const [verb, ...rest] = argv;
+if (verb === 'pull') process.exit(rest[0]?.startsWith('missing/') ? 1 : 0);
+if (verb === 'kill') process.exit(0);
+if (verb === 'run') process.exit(run(rest));
+process.exit(2);

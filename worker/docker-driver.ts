@@ -1,0 +1,78 @@
+/**
+ * The container driver of a VM: each executor runs in its own image with
+ * Docker, with the task's folders mounted at their container paths. The
+ * command line is built here and passed to `docker` as an argv: nothing
+ * of the task ever passes through a shell.
+ */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+import type { TesExecutor } from '../shared/tes';
+import type { Command, ContainerDriver, RunOptions } from './container-driver';
+import type { Layout } from './layout';
+
+const run = promisify(execFile);
+
+/** The Docker client. */
+export const DOCKER = 'docker';
+
+/** How often an image pull is tried before the task fails. */
+const PULL_TRIES = 3;
+
+/** The `docker run` argv for an executor. */
+export function dockerRunArgs(
+  executor: TesExecutor,
+  layout: Layout,
+  options: RunOptions,
+): string[] {
+  const args = ['run', '--rm', '--name', options.name];
+  if (options.stdin) args.push('--interactive');
+  args.push('--network', options.network ? 'host' : 'none');
+  for (const mount of layout.mounts) {
+    args.push('--volume', `${mount.hostPath}:${mount.containerPath}`);
+  }
+  for (const file of options.readOnlyFiles) {
+    args.push('--volume', `${file.hostPath}:${file.containerPath}:ro`);
+  }
+  const { cpu_cores: cores, ram_gb: ram } = options.resources ?? {};
+  if (cores) args.push('--cpus', String(cores));
+  if (ram) args.push('--memory', `${Math.ceil(ram * 1024)}m`);
+  if (executor.workdir) args.push('--workdir', executor.workdir);
+  for (const [key, value] of Object.entries(executor.env ?? {})) {
+    args.push('--env', `${key}=${value}`);
+  }
+  return [...args, executor.image, ...executor.command];
+}
+
+/** Runs executors with Docker. */
+export const dockerDriver: ContainerDriver = {
+  async prepare(image) {
+    let failure: unknown;
+    for (let tries = 0; tries < PULL_TRIES; tries += 1) {
+      try {
+        await run(DOCKER, ['pull', image]);
+        return;
+      } catch (error) {
+        failure = error;
+      }
+    }
+    const detail = (failure as { stderr?: string }).stderr?.trim();
+    throw new Error(
+      `image ${image} could not be pulled: ${detail || String(failure)}`,
+    );
+  },
+  command: (
+    executor: TesExecutor,
+    layout: Layout,
+    options: RunOptions,
+  ): Command => ({
+    file: DOCKER,
+    args: dockerRunArgs(executor, layout, options),
+  }),
+  // docker run answers with the container's own exit code.
+  exitCode: (code) => code,
+  async stop(name) {
+    // Killing the client leaves the container running: kill it by name.
+    await run(DOCKER, ['kill', name]).catch(() => undefined);
+  },
+  imageNote: (image) => `image ${image} run with Docker`,
+};
