@@ -22,6 +22,10 @@ export async function serveFunctions(apiPort: number): Promise<Served[]> {
   const served: Served[] = [];
   for (const fn of FUNCTIONS) {
     const server = getTestServer(fn.name);
+    // Idle connections outlive the clients' own keep-alive (as Google's
+    // front ends do), so a client never sends on a socket closing under it.
+    server.keepAliveTimeout = 65_000;
+    server.headersTimeout = 66_000;
     const port = fn.trigger.kind === 'http' ? apiPort : 0;
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);

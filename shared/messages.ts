@@ -80,6 +80,26 @@ export type WorkerEvent = {
   time: string;
 } & WorkerEventBody;
 
+/**
+ * A `worker_lost` event: what the compute driver, the launcher and the
+ * maintenance pass publish when a worker is gone without a final report.
+ */
+export function workerLost(
+  taskId: string,
+  attempt: number,
+  reason: string,
+  time = new Date(),
+): WorkerEvent {
+  return {
+    type: 'worker_lost',
+    taskId,
+    attempt,
+    seq: 0,
+    time: time.toISOString(),
+    reason,
+  };
+}
+
 const REPORTED_STATES = new Set([
   'INITIALIZING',
   'RUNNING',

@@ -13,10 +13,10 @@ import type { Firestore } from '@google-cloud/firestore';
 import type { CloudEvent } from '@google-cloud/functions-framework';
 import type { Publisher } from '../../shared/cloud';
 import type { Logger } from '../../shared/logger';
-import type {
-  AssignMessage,
-  ControlMessage,
-  WorkerEvent,
+import {
+  type AssignMessage,
+  type ControlMessage,
+  workerLost,
 } from '../../shared/messages';
 import type { ReliabilityPolicy } from '../../shared/reliability';
 import type { TaskRecord } from '../../shared/task-record';
@@ -63,14 +63,8 @@ async function reportLost(deps: MaintenanceDeps, task: TaskRecord) {
   const now = deps.now?.() ?? Date.now();
   const last = Date.parse(task.heartbeat_time ?? task.updated_time);
   const silent = Math.round((now - last) / 1000);
-  const event: WorkerEvent = {
-    type: 'worker_lost',
-    taskId: task.id,
-    attempt: task.attempt,
-    seq: 0,
-    time: new Date(now).toISOString(),
-    reason: `no sign of life from the worker for ${silent} s`,
-  };
+  const reason = `no sign of life from the worker for ${silent} s`;
+  const event = workerLost(task.id, task.attempt, reason, new Date(now));
   await deps.publisher.publish(TOPICS.workerEvents, event);
 }
 

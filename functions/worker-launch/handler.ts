@@ -13,7 +13,11 @@ import type { Publisher } from '../../shared/cloud';
 import { pubsubJson } from '../../shared/event-handler';
 import { checkpoint } from '../../shared/faults';
 import type { Logger } from '../../shared/logger';
-import { parseControlMessage, type WorkerEvent } from '../../shared/messages';
+import {
+  parseControlMessage,
+  type WorkerEvent,
+  workerLost,
+} from '../../shared/messages';
 import type { TaskRecord } from '../../shared/task-record';
 import { TASKS_COLLECTION, TOPICS } from '../../shared/topology';
 import {
@@ -101,14 +105,7 @@ async function launchOrReportLost(
   } catch (error) {
     if (!(error instanceof LaunchFailedError)) throw error;
 
-    const lost: WorkerEvent = {
-      type: 'worker_lost',
-      taskId: spec.taskId,
-      attempt: spec.attempt,
-      seq: 0,
-      time: new Date().toISOString(),
-      reason: error.message,
-    };
+    const lost = workerLost(spec.taskId, spec.attempt, error.message);
     await deps.publisher.publish(TOPICS.workerEvents, lost);
     deps.logger.warn('worker could not be launched', {
       taskId: spec.taskId,

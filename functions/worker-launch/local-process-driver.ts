@@ -9,7 +9,7 @@ import path from 'node:path';
 import type { Publisher } from '../../shared/cloud';
 import type { Config } from '../../shared/config';
 import type { Logger } from '../../shared/logger';
-import type { WorkerEvent } from '../../shared/messages';
+import { workerLost } from '../../shared/messages';
 import { TOPICS } from '../../shared/topology';
 import type { ComputeDriver, WorkerSpec } from './compute-driver';
 
@@ -119,14 +119,8 @@ export class LocalProcessDriver implements ComputeDriver {
       return;
     }
     this.logger.warn('worker process died', fields);
-    const event: WorkerEvent = {
-      type: 'worker_lost',
-      taskId: spec.taskId,
-      attempt: spec.attempt,
-      seq: 0,
-      time: new Date().toISOString(),
-      reason: `worker process exited with ${signal ?? `code ${code}`}`,
-    };
+    const reason = `worker process exited with ${signal ?? `code ${code}`}`;
+    const event = workerLost(spec.taskId, spec.attempt, reason);
     await this.publisher.publish(TOPICS.workerEvents, event);
   }
 

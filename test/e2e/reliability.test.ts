@@ -62,7 +62,7 @@ after(async () => {
 describe('lost workers', () => {
   it('retries a task whose worker process was killed, then completes it', async () => {
     const s = await stack({ env: FAST });
-    const id = await createTask(s.url, executorTask('echo run; sleep 2'));
+    const id = await createTask(s.url, executorTask('echo run; sleep 5'));
     process.kill(await runningWorker(s.url, id), 'SIGKILL');
 
     const task = await waitForEnd(s.url, id, 60_000);
@@ -83,7 +83,7 @@ describe('lost workers', () => {
 
   it('finds a frozen worker by its missing heartbeats and retries the task', async () => {
     const s = await stack({ env: FAST });
-    const id = await createTask(s.url, executorTask('echo run; sleep 2'));
+    const id = await createTask(s.url, executorTask('echo run; sleep 5'));
     const frozen = await runningWorker(s.url, id);
     process.kill(frozen, 'SIGSTOP');
 
@@ -188,7 +188,7 @@ describe('restarts', () => {
     const first = await stack({ env: FAST });
     const running = await createTask(
       first.url,
-      executorTask('echo run; sleep 2'),
+      executorTask('echo run; sleep 5'),
     );
     await runningWorker(first.url, running);
     await first.stop();

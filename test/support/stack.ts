@@ -33,7 +33,7 @@ function waitForReady(
   return new Promise((resolve, reject) => {
     const timer = setTimeout(
       () => reject(new Error(`stack did not start:\n${output()}`)),
-      60_000,
+      180_000,
     );
     const check = () => {
       const match = READY.exec(output());
