@@ -56,7 +56,7 @@ export function loadReliabilityPolicy(
     startupTimeoutSeconds: number(
       env,
       'TES_STARTUP_TIMEOUT_SECONDS',
-      vmStartup ? 600 : 60,
+      vmStartup ? 600 : 120,
       problems,
     ),
     queuedTimeoutSeconds: number(

@@ -46,6 +46,7 @@ export class LocalProcessDriver implements ComputeDriver {
   // Every attempt ever launched here, running or not: a launch delivered
   // again after its worker finished must not start a second one.
   private readonly launched = new Set<string>();
+  private closed = false;
 
   constructor(
     private readonly config: Config,
@@ -60,6 +61,9 @@ export class LocalProcessDriver implements ComputeDriver {
   async launch(spec: WorkerSpec): Promise<void> {
     const key = this.key(spec.taskId, spec.attempt);
     if (this.launched.has(key)) return;
+    // Stopping: a launch now would outlive the stack (it is redelivered
+    // to the next one, which starts the worker).
+    if (this.closed) throw new Error('the local stack is stopping');
     this.launched.add(key);
 
     const dir = path.join(
@@ -145,6 +149,7 @@ export class LocalProcessDriver implements ComputeDriver {
 
   /** Kills every worker this driver started (used when the stack stops). */
   async stopAll(): Promise<void> {
+    this.closed = true;
     await Promise.all(
       [...this.workers.keys()].map((key) => {
         const [taskId, attempt] = key.split('/');

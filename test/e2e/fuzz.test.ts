@@ -13,6 +13,8 @@ import { type Stack, startStack } from '../support/stack';
 
 const REQUESTS = 10_000;
 const CONCURRENCY = 16;
+/** Accepted tasks left to run; every later one is cancelled at once. */
+const RUN_TO_END = 40;
 const SEED = Number(process.env.TES_FUZZ_SEED ?? 20261204);
 const FINAL: TaskState[] = [
   'COMPLETE',
@@ -170,7 +172,10 @@ interface Request {
   type?: string;
 }
 
-function request(r: Random, out: string, known: string[]): Request {
+/** Stands for the id of a task accepted earlier in the run. */
+const KNOWN_ID = '{{known}}';
+
+function request(r: Random, out: string): Request {
   const roll = r.next();
   if (roll < 0.03)
     return {
@@ -190,10 +195,7 @@ function request(r: Random, out: string, known: string[]): Request {
   }
   if (roll < 0.8)
     return { method: 'POST', path: '/tasks', ...malformedBody(r) };
-  const id =
-    known.length > 0 && r.next() < 0.5
-      ? r.pick(known)
-      : encode(String(r.pick(ODD_TEXT)));
+  const id = r.next() < 0.5 ? KNOWN_ID : encode(String(r.pick(ODD_TEXT)));
   const query = `${r.pick(['view', 'page_size', 'page_token', 'state', 'tag_key', 'name_prefix'])}=${encode(String(oddValue(r)))}`;
   return r.pick<Request>([
     { method: 'GET', path: `/tasks?${query}` },
@@ -244,10 +246,17 @@ describe('API fuzzing', () => {
     const statuses = new Map<number, number>();
     let sent = 0;
 
+    // The whole run is drawn before it starts, so that a seed replays it.
+    const plan = Array.from({ length: REQUESTS }, () => request(r, out));
+    const cancelDraws = Array.from({ length: REQUESTS }, () => r.next());
     const worker = async () => {
       while (sent < REQUESTS) {
+        const drawn = plan[sent] as Request;
+        const cancelDraw = cancelDraws[sent] as number;
         sent += 1;
-        const req = request(r, out, accepted);
+        const known =
+          accepted[Math.floor(cancelDraw * accepted.length)] ?? 'none';
+        const req = { ...drawn, path: drawn.path.replace(KNOWN_ID, known) };
         const headers: Record<string, string> = req.type
           ? { 'content-type': req.type }
           : {};
@@ -279,9 +288,9 @@ describe('API fuzzing', () => {
         } else if (req.method === 'POST' && req.path === '/tasks') {
           assert.equal(typeof body.id, 'string', what);
           accepted.push(body.id as string);
-          // Most accepted tasks are cancelled at once, so that the run
-          // stays short; the rest run to their end.
-          if (r.next() < 0.9) {
+          // All but a few accepted tasks are cancelled at once, so that
+          // the run stays short; those few run to their end.
+          if (accepted.length > RUN_TO_END) {
             const cancel = await fetch(`${stack.url}/tasks/${body.id}:cancel`, {
               method: 'POST',
             });
@@ -319,7 +328,7 @@ describe('API fuzzing', () => {
     );
     assert.ok(accepted.length > 100, 'the generator makes valid tasks too');
 
-    const deadline = Date.now() + 300_000;
+    const deadline = Date.now() + 600_000;
     let pending = [...accepted];
     while (pending.length > 0 && Date.now() < deadline) {
       const states = await allStates(stack.url);
