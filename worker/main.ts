@@ -71,7 +71,13 @@ async function main(): Promise<number> {
     (s) => stopIf(s.data() as TaskRecord | undefined),
     (error) => logger.warn('task watch failed', { error: String(error) }),
   );
-  process.once('SIGTERM', () => abort.abort());
+  // Stopped from outside (not cancelled): exit non-zero, so that the
+  // compute driver reports the attempt lost unless it stopped it itself.
+  let terminated = false;
+  process.once('SIGTERM', () => {
+    terminated = true;
+    abort.abort();
+  });
 
   reporter.startHeartbeat(config.heartbeatSeconds);
 
@@ -94,7 +100,7 @@ async function main(): Promise<number> {
   unwatch();
   await publisher.close();
   await db.terminate();
-  return 0;
+  return terminated ? 143 : 0;
 }
 
 main().then(

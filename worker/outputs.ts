@@ -5,7 +5,7 @@
  * have planted, and a declared output that is missing is reported, not
  * an error.
  */
-import { copyFile, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { chmod, copyFile, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TesOutput, TesOutputFileLog } from '../shared/tes';
@@ -131,6 +131,9 @@ async function store(found: Found): Promise<TesOutputFileLog> {
   const dest = fileURLToPath(found.url);
   await mkdir(path.dirname(dest), { recursive: true });
   await copyFile(found.hostPath, dest);
+  // Executors run as root: no setuid or setgid file leaves the task.
+  const { mode } = await stat(dest);
+  await chmod(dest, mode & 0o777);
   const { size } = await stat(dest);
   return {
     url: pathToFileURL(dest).href,

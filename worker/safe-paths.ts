@@ -5,7 +5,7 @@
  * the task's mount is a symbolic link: a link planted by the task would
  * otherwise lead the worker to any file of the host.
  */
-import { constants, lstatSync, openSync } from 'node:fs';
+import { closeSync, constants, fstatSync, lstatSync, openSync } from 'node:fs';
 import path from 'node:path';
 
 /** A path that leaves the task's folders through a symbolic link. */
@@ -47,12 +47,17 @@ export function openRedirect(
   mode: 'read' | 'write',
 ): number {
   assertNoLinks(root, target);
-  const flags =
+  // Non-blocking, so that a FIFO planted by the task cannot hang the
+  // worker; then only a regular file is accepted.
+  const access =
     mode === 'read'
-      ? constants.O_RDONLY | constants.O_NOFOLLOW
-      : constants.O_WRONLY |
-        constants.O_CREAT |
-        constants.O_TRUNC |
-        constants.O_NOFOLLOW;
-  return openSync(target, flags, 0o644);
+      ? constants.O_RDONLY
+      : constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC;
+  const flags = access | constants.O_NOFOLLOW | constants.O_NONBLOCK;
+  const fd = openSync(target, flags, 0o644);
+  if (!fstatSync(fd).isFile()) {
+    closeSync(fd);
+    throw new UnsafePathError(`${target} is not a regular file`);
+  }
+  return fd;
 }

@@ -63,7 +63,17 @@ export function sandboxArgs(
     'ALL',
   ];
   if (options.network) args.push('--share-net');
-  args.push(...hostSystem(), '--proc', '/proc', '--dev', '/dev');
+  // Root in the sandbox is root on the host: the kernel's settings stay
+  // read-only.
+  args.push(
+    ...hostSystem(),
+    '--proc',
+    '/proc',
+    '--ro-bind',
+    '/proc/sys',
+    '/proc/sys',
+  );
+  args.push('--dev', '/dev');
 
   for (const mount of layout.mounts) {
     args.push('--bind', mount.hostPath, mount.containerPath);

@@ -20,12 +20,29 @@ const SERVICE_ENDPOINTS = [
   'TES_TRIGGER_GATEWAY',
 ];
 
+/** An IPv4 address written as IPv6 (::ffff:a.b.c.d or ::ffff:hhhh:hhhh). */
+function unmapped(address: string): string {
+  const dotted = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (dotted?.[1]) return dotted[1];
+  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
+  if (!hex?.[1] || !hex[2]) return address;
+  const high = Number.parseInt(hex[1], 16);
+  const low = Number.parseInt(hex[2], 16);
+  return [high >> 8, high & 255, low >> 8, low & 255].join('.');
+}
+
 function isLinkLocal(address: string): boolean {
   return address.startsWith('169.254.') || /^fe[89ab][0-9a-f]:/i.test(address);
 }
 
+// 0.0.0.0 and :: reach this machine too.
 function isLoopback(address: string): boolean {
-  return address.startsWith('127.') || address === '::1';
+  return (
+    address.startsWith('127.') ||
+    address.startsWith('0.') ||
+    address === '::1' ||
+    address === '::'
+  );
 }
 
 /** The ports of the service's own endpoints on this machine. */
@@ -56,7 +73,7 @@ export async function checkInputUrl(
     ? [host]
     : (await lookup(host, { all: true })).map((a) => a.address);
   const port = url.port || (url.protocol === 'https:' ? '443' : '80');
-  for (const address of addresses) {
+  for (const address of addresses.map(unmapped)) {
     if (isLinkLocal(address)) {
       throw new ForbiddenUrlError(
         `${url.href}: link-local addresses are not inputs`,

@@ -118,7 +118,9 @@ function checkResources(
   for (const [key, value] of Object.entries(
     resources?.backend_parameters ?? {},
   )) {
-    const allowed = BACKEND_PARAMETERS[key];
+    const allowed = Object.hasOwn(BACKEND_PARAMETERS, key)
+      ? BACKEND_PARAMETERS[key]
+      : undefined;
     const field = `resources.backend_parameters.${key}`;
     if (allowed && !allowed.includes(value)) {
       problems.push({ field, message: `must be one of ${allowed.join(', ')}` });

@@ -105,12 +105,13 @@ export class TaskStore {
 
   /** Reads a task of `owner`; another owner's task does not exist. */
   async get(owner: string, id: string): Promise<TaskRecord> {
-    // Firestore document ids are at most 1500 bytes, without "/", and
-    // neither "." nor "..": anything else cannot name a task.
+    // Firestore document ids are at most 1500 bytes, without "/", neither
+    // "." nor "..", nor __reserved__: anything else cannot name a task.
     const valid =
       id !== '.' &&
       id !== '..' &&
       !id.includes('/') &&
+      !/^__.*__$/.test(id) &&
       Buffer.byteLength(id) <= 1500;
     const snapshot = valid ? await this.collection().doc(id).get() : undefined;
     const task = snapshot?.data() as TaskRecord | undefined;

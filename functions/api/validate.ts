@@ -2,6 +2,7 @@
  * Validation of a CreateTask request. Every problem is collected with its
  * field path, so that a client learns everything wrong in one answer.
  */
+import path from 'node:path';
 import { type FieldProblem, ValidationError } from '../../shared/errors';
 import type {
   TesExecutor,
@@ -91,6 +92,11 @@ class Checker {
       this.fail(field, 'must not contain ".."');
     } else if (value.includes('\0')) {
       this.fail(field, 'must not contain a NUL character');
+    } else if (
+      path.posix.normalize(value).replace(/(.)\/$/, '$1') !==
+      value.replace(/(.)\/$/, '$1')
+    ) {
+      this.fail(field, 'must be a normal path (no "//" or "/./")');
     } else if (kind !== 'folder' && /^\/[^/]*$/.test(value)) {
       this.fail(field, 'must be inside a folder, not directly under /');
     } else if (isSystemPath(value)) {
@@ -168,6 +174,15 @@ function checkExecutor(c: Checker, value: unknown, field: string): void {
     }
   }
   c.stringMap(value.env, `${field}.env`);
+  for (const [key, entry] of Object.entries(
+    (value.env as Json | undefined) ?? {},
+  )) {
+    if (key.includes('=') || key.includes('\0')) {
+      c.fail(`${field}.env`, `"${key}" is not a valid variable name`);
+    } else if (typeof entry === 'string' && entry.includes('\0')) {
+      c.fail(`${field}.env.${key}`, 'must not contain a NUL character');
+    }
+  }
   if (
     value.ignore_error !== undefined &&
     typeof value.ignore_error !== 'boolean'
@@ -305,6 +320,21 @@ function pick(obj: Json, fields: string[]): Json {
 const LONE_SURROGATE =
   /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** The most deeply a CreateTask body may nest (the spec needs 4). */
+export const MAX_DEPTH = 32;
+
+/** Whether `value` nests deeper than MAX_DEPTH, checked without recursion. */
+function tooDeep(value: unknown): boolean {
+  const stack: Array<[unknown, number]> = [[value, 0]];
+  for (let item = stack.pop(); item; item = stack.pop()) {
+    const [node, depth] = item;
+    if (typeof node !== 'object' || node === null) continue;
+    if (depth > MAX_DEPTH) return true;
+    for (const child of Object.values(node)) stack.push([child, depth + 1]);
+  }
+  return false;
+}
+
 /** Reports every string (or key) in `value` that is not valid Unicode. */
 function checkUnicode(c: Checker, value: unknown, field: string): void {
   if (typeof value === 'string') {
@@ -331,6 +361,10 @@ function checkUnicode(c: Checker, value: unknown, field: string): void {
 export function validateTaskRequest(body: unknown): TesTaskRequest {
   const c = new Checker();
   if (!c.isObject(body, 'body')) throw new ValidationError(c.problems);
+  if (tooDeep(body)) {
+    c.fail('body', `nests deeper than ${MAX_DEPTH} levels`);
+    throw new ValidationError(c.problems);
+  }
 
   c.optionalString(body, 'name', '');
   c.optionalString(body, 'description', '');

@@ -17,7 +17,11 @@ import {
   parseAssignMessage,
 } from '../../shared/messages';
 import { canTransition } from '../../shared/state-machine';
-import { newAttempt, type TaskRecord } from '../../shared/task-record';
+import {
+  type AttemptRecord,
+  newAttempt,
+  type TaskRecord,
+} from '../../shared/task-record';
 import { type Decision, updateTask } from '../../shared/task-update';
 import { TOPICS } from '../../shared/topology';
 
@@ -33,6 +37,31 @@ export interface AssignmentDeps {
 interface Launch {
   attempt: number;
   machine: MachineChoice;
+}
+
+/** Tail bytes kept of each stream of an attempt that is over. */
+const PAST_TAIL_CHARS = 1024;
+
+/**
+ * An attempt that is over, made small: the task document must hold the
+ * new attempt's logs too (a document is at most 1 MiB).
+ */
+function compact(attempt: AttemptRecord): AttemptRecord {
+  const report = attempt.report;
+  if (!report) return attempt;
+  return {
+    ...attempt,
+    report: {
+      ...report,
+      executors: report.executors.map((e) => ({
+        ...e,
+        stdout: e.stdout.slice(-PAST_TAIL_CHARS),
+        stderr: e.stderr.slice(-PAST_TAIL_CHARS),
+      })),
+      system_logs: report.system_logs.slice(-20),
+      outputs: report.outputs.slice(0, 100),
+    },
+  };
 }
 
 /**
@@ -71,7 +100,7 @@ function decide(
     update: {
       state: 'INITIALIZING',
       attempt,
-      attempts: [...task.attempts, newAttempt(machine)],
+      attempts: [...task.attempts.map(compact), newAttempt(machine)],
       updated_time: now,
       // The new worker's startup time is measured from here.
       heartbeat_time: now,

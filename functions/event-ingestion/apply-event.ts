@@ -24,35 +24,29 @@ function size(value: unknown): number {
 /** Cuts a report down to MAX_REPORT_BYTES, keeping the newest of each list. */
 export function boundReport(report: AttemptReport): AttemptReport {
   if (size(report) <= MAX_REPORT_BYTES) return report;
-  let bounded = { ...report };
-  for (
-    let keep = 4096;
-    keep >= 0 && size(bounded) > MAX_REPORT_BYTES;
-    keep >>= 1
-  ) {
-    bounded = {
-      ...bounded,
+  const lines = report.system_logs.length;
+  const files = report.outputs.length;
+  // Halve what is kept until it fits: tails, then log lines, then the
+  // output file logs; at 0 only the executors' exit codes are left.
+  for (let keep = 4096; ; keep = keep >> 1) {
+    const bounded: AttemptReport = {
+      ...report,
       executors: report.executors.map((e) => ({
         ...e,
-        stdout: e.stdout.slice(-keep),
-        stderr: e.stderr.slice(-keep),
+        stdout: keep > 0 ? e.stdout.slice(-keep) : '',
+        stderr: keep > 0 ? e.stderr.slice(-keep) : '',
       })),
       system_logs: [
-        `(${report.system_logs.length} system log lines; only the last ones are kept)`,
-        ...report.system_logs
-          .slice(-Math.max(1, keep >> 4))
-          .map((l) => l.slice(0, 1000)),
+        `(${lines} system log lines and ${files} output file logs; only some are kept)`,
+        ...(keep > 0
+          ? report.system_logs.slice(-Math.max(1, keep >> 4))
+          : []
+        ).map((l) => l.slice(0, 1000)),
       ],
+      outputs: keep >= 256 ? report.outputs : report.outputs.slice(0, keep * 4),
     };
+    if (size(bounded) <= MAX_REPORT_BYTES || keep === 0) return bounded;
   }
-  if (size(bounded) > MAX_REPORT_BYTES) {
-    bounded = { ...bounded, outputs: report.outputs.slice(0, 1000) };
-    bounded.system_logs = [
-      ...bounded.system_logs,
-      `only the first 1000 of ${report.outputs.length} output file logs are kept`,
-    ];
-  }
-  return bounded;
 }
 
 /** The fields of a task document that an event changes. */

@@ -5,7 +5,13 @@
  * the sandbox's walls.
  */
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
@@ -291,6 +297,42 @@ describe('the worker', () => {
     assert.equal(readFileSync(secret, 'utf8'), 'host secret\n');
     assert.throws(() => readFileSync('/usr/escaped'));
     assert.throws(() => readFileSync(path.join(dir, 'leak.txt')));
+  });
+
+  it('leaves kernel settings alone, strips setuid bits, and refuses a FIFO redirect', async () => {
+    const out = mkdtempSync(path.join(os.tmpdir(), 'tes-out-'));
+    const before = readFileSync('/proc/sys/kernel/core_uses_pid', 'utf8');
+    const sysctl = await createTask(stack.url, {
+      executors: [sh('echo 1 > /proc/sys/kernel/core_uses_pid')],
+    });
+    const setuid = await createTask(stack.url, {
+      outputs: [{ path: '/data/o', url: `file://${out}/o`, type: 'DIRECTORY' }],
+      executors: [
+        sh(
+          'mkdir -p /data/o && cp /usr/bin/id /data/o/id && chmod 4755 /data/o/id',
+        ),
+      ],
+    });
+    const fifo = await createTask(stack.url, {
+      volumes: ['/data'],
+      executors: [
+        sh('mkfifo /data/in'),
+        { image: 'a', command: ['cat'], stdin: '/data/in' },
+      ],
+    });
+    assert.notEqual(
+      (await waitForEnd(stack.url, sysctl)).logs?.[0]?.logs[0]?.exit_code,
+      0,
+    );
+    assert.equal(
+      readFileSync('/proc/sys/kernel/core_uses_pid', 'utf8'),
+      before,
+    );
+    assert.equal((await waitForEnd(stack.url, setuid)).state, 'COMPLETE');
+    assert.equal(statSync(path.join(out, 'o', 'id')).mode & 0o7777, 0o755);
+    const blocked = await waitForEnd(stack.url, fifo, 20_000);
+    assert.equal(blocked.state, 'SYSTEM_ERROR');
+    assert.match(systemLogs(blocked), /not a regular file/);
   });
 
   it('refuses inputs from the service itself', async () => {

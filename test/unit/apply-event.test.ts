@@ -211,4 +211,24 @@ describe('applying worker events to a task', () => {
     assert.ok(stored.system_logs.at(-1)?.startsWith('line 4999'));
     assert.equal(stored.outputs.length, 5000);
   });
+
+  it('cuts even a report whose output file logs alone are too large', () => {
+    const name = 'n'.repeat(150);
+    const outputs = Array.from({ length: 15_000 }, (_, i) => ({
+      url: `file:///o/${name}${i}`,
+      path: `/o/${name}${i}`,
+      size_bytes: '1',
+    }));
+    const update = applyWorkerEvent(
+      task(),
+      report(6, { outputs }),
+      MAX_ATTEMPTS,
+    );
+    const stored = update?.attempts?.[0]?.report;
+    assert.ok(
+      stored && Buffer.byteLength(JSON.stringify(stored)) <= MAX_REPORT_BYTES,
+    );
+    assert.ok(stored.outputs.length < outputs.length);
+    assert.match(stored.system_logs[0] ?? '', /15000 output file logs/);
+  });
 });

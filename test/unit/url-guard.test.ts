@@ -13,6 +13,8 @@ describe('input URL guard', () => {
       'http://metadata.google.internal/x',
       'http://169.254.169.254/computeMetadata/v1/',
       'http://[fe80::1]/',
+      'http://[::ffff:169.254.169.254]/',
+      'http://[::ffff:a9fe:a9fe]/',
     ]) {
       await assert.rejects(
         checkInputUrl(new URL(url), env),
@@ -27,10 +29,20 @@ describe('input URL guard', () => {
       checkInputUrl(new URL('http://127.0.0.1:8080/v1/projects'), env),
       ForbiddenUrlError,
     );
-    await assert.rejects(
-      checkInputUrl(new URL('http://localhost:5001/routes'), env),
-      ForbiddenUrlError,
-    );
+    for (const host of [
+      'localhost',
+      '0.0.0.0',
+      '0',
+      '[::ffff:127.0.0.1]',
+      '[::ffff:7f00:1]',
+      '[::]',
+    ]) {
+      await assert.rejects(
+        checkInputUrl(new URL(`http://${host}:5001/routes`), env),
+        ForbiddenUrlError,
+        host,
+      );
+    }
   });
 
   it("allows the user's own servers, here and elsewhere", async () => {
