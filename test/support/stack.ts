@@ -99,7 +99,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   });
   const output = () => text;
 
-  const url = await waitForReady(child, output);
+  let url: string;
+  try {
+    url = await waitForReady(child, output);
+  } catch (error) {
+    // A stack that did not come up must not outlive the test.
+    child.kill('SIGTERM');
+    throw error;
+  }
   return {
     url,
     projectId,
