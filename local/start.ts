@@ -84,6 +84,12 @@ async function main(): Promise<void> {
     }));
   process.env.FIRESTORE_EMULATOR_HOST = backends.firestoreHost;
   process.env.PUBSUB_EMULATOR_HOST = backends.pubsubHost;
+  // Stopped before it is ready: the emulators it started go too.
+  const stopEarly = () => {
+    backends.stop().finally(() => process.exit(1));
+  };
+  process.once('SIGINT', stopEarly);
+  process.once('SIGTERM', stopEarly);
 
   // Loaded only now: the functions read the emulator hosts when loaded.
   const functions = require('../functions') as typeof import('../functions');
@@ -121,6 +127,8 @@ async function main(): Promise<void> {
     await backends.stop();
     process.exit(0);
   };
+  process.off('SIGINT', stopEarly);
+  process.off('SIGTERM', stopEarly);
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
 
