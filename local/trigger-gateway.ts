@@ -13,7 +13,7 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { changedFields, withUpdateMask } from '../shared/document-event';
+import { withChangedFieldsMask } from '../shared/document-event';
 import type { Logger } from '../shared/logger';
 
 const DELIVERY_PATH = /^\/functions\/projects\/([^/]+)\/triggers\/([^/?]+)/;
@@ -43,7 +43,6 @@ export function correctDelivery(
   body: Buffer,
 ): { headers: Record<string, string>; body: Buffer } {
   const bytes = Buffer.from(body.toString('latin1').trim(), 'base64');
-  const mask = changedFields(bytes);
   const out: Record<string, string> = {
     'content-type': 'application/protobuf',
   };
@@ -56,7 +55,7 @@ export function correctDelivery(
       'projects/',
     );
   }
-  return { headers: out, body: Buffer.from(withUpdateMask(bytes, mask)) };
+  return { headers: out, body: Buffer.from(withChangedFieldsMask(bytes)) };
 }
 
 /** Receives trigger deliveries and forwards them with retries. */

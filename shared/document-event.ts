@@ -154,29 +154,23 @@ export function decodeDocumentEvent(bytes: Uint8Array): DocumentChange {
 }
 
 /**
- * Re-encodes an event with the given update mask (used by the local
- * trigger gateway, whose emulator leaves the mask empty).
+ * Fills an event's update mask with the top-level fields that differ
+ * between the old and new document, as production lists them (the local
+ * trigger gateway needs this: the emulator leaves the mask empty).
  */
-export function withUpdateMask(bytes: Uint8Array, fieldPaths: string[]) {
-  const message = EventType.decode(bytes) as unknown as Record<string, unknown>;
-  message.updateMask = { fieldPaths };
-  return EventType.encode(message).finish();
-}
-
-/**
- * The top-level fields that differ between the old and new document of
- * an update, as production's update mask lists them.
- */
-export function changedFields(bytes: Uint8Array): string[] {
-  const message = EventType.toObject(EventType.decode(bytes), {
-    longs: String,
-    bytes: String,
-  });
+export function withChangedFieldsMask(bytes: Uint8Array): Uint8Array {
+  const decoded = EventType.decode(bytes);
+  const message = EventType.toObject(decoded, { longs: String, bytes: String });
   const before = message.oldValue?.fields ?? {};
   const after = message.value?.fields ?? {};
-  if (!message.oldValue || !message.value) return [];
   const keys = new Set([...Object.keys(before), ...Object.keys(after)]);
-  return [...keys]
-    .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
-    .sort();
+  const fieldPaths =
+    message.oldValue && message.value
+      ? [...keys]
+          .filter((k) => JSON.stringify(before[k]) !== JSON.stringify(after[k]))
+          .sort()
+      : [];
+  const raw = decoded as unknown as Record<string, unknown>;
+  raw.updateMask = { fieldPaths };
+  return EventType.encode(raw).finish();
 }

@@ -84,6 +84,20 @@ export function newTaskRecord(
   };
 }
 
+/**
+ * Whether `id` can name a task: Firestore document ids are at most 1500
+ * bytes, without "/", neither "." nor "..", nor __reserved__.
+ */
+function isTaskId(id: string): boolean {
+  return (
+    id !== '.' &&
+    id !== '..' &&
+    !id.includes('/') &&
+    !/^__.*__$/.test(id) &&
+    Buffer.byteLength(id) <= 1500
+  );
+}
+
 /** Firestore-backed storage of tasks for the API. */
 export class TaskStore {
   constructor(private readonly db: Firestore) {}
@@ -105,15 +119,9 @@ export class TaskStore {
 
   /** Reads a task of `owner`; another owner's task does not exist. */
   async get(owner: string, id: string): Promise<TaskRecord> {
-    // Firestore document ids are at most 1500 bytes, without "/", neither
-    // "." nor "..", nor __reserved__: anything else cannot name a task.
-    const valid =
-      id !== '.' &&
-      id !== '..' &&
-      !id.includes('/') &&
-      !/^__.*__$/.test(id) &&
-      Buffer.byteLength(id) <= 1500;
-    const snapshot = valid ? await this.collection().doc(id).get() : undefined;
+    const snapshot = isTaskId(id)
+      ? await this.collection().doc(id).get()
+      : undefined;
     const task = snapshot?.data() as TaskRecord | undefined;
     if (!task || task.owner !== owner) {
       throw new NotFoundError(`task ${id} not found`);
@@ -127,14 +135,16 @@ export class TaskStore {
    * as it is.
    */
   async cancel(owner: string, id: string): Promise<void> {
-    await this.get(owner, id);
-    await updateTask(this.db, id, (task) => ({
-      update:
-        task && canTransition(task.state, 'CANCELING')
+    const found =
+      isTaskId(id) &&
+      (await updateTask(this.db, id, (task) => {
+        if (!task || task.owner !== owner) return { result: false };
+        const update = canTransition(task.state, 'CANCELING')
           ? { state: 'CANCELING', updated_time: new Date().toISOString() }
-          : undefined,
-      result: undefined,
-    }));
+          : undefined;
+        return { update, result: true };
+      }));
+    if (!found) throw new NotFoundError(`task ${id} not found`);
   }
 
   private listQuery(query: ListQuery): { q: Query; exact: boolean } {
