@@ -1,12 +1,18 @@
 /**
- * The local stand-ins for Google Cloud's managed services: the Firestore
- * and Pub/Sub emulators, and the trigger gateway that plays Eventarc.
+ * The local stand-ins for Google Cloud's managed services: the Firestore,
+ * Pub/Sub and Cloud Storage emulators, and the trigger gateway that plays
+ * Eventarc.
  * Started once, they can serve several stacks, each in its own project.
  */
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from '../shared/logger';
-import { type Emulator, startFirestore, startPubSub } from './emulators';
+import {
+  type Emulator,
+  startFirestore,
+  startPubSub,
+  startStorage,
+} from './emulators';
 import { exportFirestore, latestExport } from './persistence';
 import { declaredPorts, portOrFree } from './ports';
 import { TriggerGateway } from './trigger-gateway';
@@ -15,6 +21,8 @@ import { TriggerGateway } from './trigger-gateway';
 export interface Backends {
   firestoreHost: string;
   pubsubHost: string;
+  /** With its scheme, as STORAGE_EMULATOR_HOST takes it. */
+  storageHost: string;
   gatewayUrl: string;
   /** Saves a project's tasks for the next run (when persisting). */
   save: (projectId: string) => Promise<void>;
@@ -25,14 +33,17 @@ export interface Backends {
 export interface BackendOptions {
   /** Emulator logs go to `dataDir/logs`. */
   dataDir: string;
-  /** Load Firestore's data from `dataDir/firestore`; save() writes it. */
+  /**
+   * Load Firestore's data from `dataDir/firestore`, and the buckets from
+   * `dataDir/storage`; save() writes the tasks, stop() the buckets.
+   */
   persist: boolean;
   /** Use free ports instead of those firebase.json declares. */
   anyPorts: boolean;
   logger: Logger;
 }
 
-/** Starts the gateway, then both emulators side by side. */
+/** Starts the gateway, then the emulators side by side. */
 export async function startBackends(
   options: BackendOptions,
 ): Promise<Backends> {
@@ -55,7 +66,7 @@ export async function startBackends(
   };
 
   try {
-    const [firestore, pubsub] = await Promise.all([
+    const [firestore, pubsub, storage] = await Promise.all([
       startFirestore({
         port: await port(declared.firestore),
         triggerEndpoint: gatewayHost,
@@ -63,10 +74,19 @@ export async function startBackends(
         importFrom: options.persist ? latestExport(exportDir) : undefined,
       }).then(track),
       startPubSub(await port(declared.pubsub), logDir).then(track),
+      startStorage({
+        port: await port(declared.storage),
+        logDir,
+        workDir: path.join(options.dataDir, 'storage-emulator'),
+        persistDir: options.persist
+          ? path.join(options.dataDir, 'storage')
+          : undefined,
+      }).then(track),
     ]);
     return {
       firestoreHost: firestore.host,
       pubsubHost: pubsub.host,
+      storageHost: storage.host,
       gatewayUrl: `http://${gatewayHost}`,
       save: async (projectId) => {
         if (options.persist) {

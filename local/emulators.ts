@@ -1,11 +1,12 @@
 /**
- * Starts and stops the Firestore and Pub/Sub emulators that ship with the
- * Google Cloud CLI. The Firestore emulator is started through its own
- * launcher (not `gcloud emulators`), because only the launcher can name
- * the endpoint that receives document triggers.
+ * Starts and stops the emulators: Firestore and Pub/Sub, which ship with
+ * the Google Cloud CLI, and Cloud Storage, from the pinned firebase-tools
+ * (see storage-emulator-main.ts). The Firestore emulator is started
+ * through its own launcher (not `gcloud emulators`), because only the
+ * launcher can name the endpoint that receives document triggers.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, openSync } from 'node:fs';
+import { existsSync, mkdirSync, openSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 
@@ -51,7 +52,17 @@ function launcher(relative: string): string {
   return file;
 }
 
-async function waitUntilReady(url: string, child: ChildProcess, name: string) {
+/** Ready when the root answers 2xx; storage answers its root with 501. */
+type Readiness = (response: Response) => boolean;
+const answersOk: Readiness = (response) => response.ok;
+const answersAtAll: Readiness = () => true;
+
+async function waitUntilReady(
+  url: string,
+  child: ChildProcess,
+  name: string,
+  ready: Readiness,
+) {
   const deadline = Date.now() + 60_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) {
@@ -61,7 +72,7 @@ async function waitUntilReady(url: string, child: ChildProcess, name: string) {
     }
     try {
       const response = await fetch(url);
-      if (response.ok) return;
+      if (ready(response)) return;
     } catch {
       // Not listening yet.
     }
@@ -85,21 +96,31 @@ function stopper(child: ChildProcess): () => Promise<void> {
   };
 }
 
-async function start(
-  name: string,
-  file: string,
-  args: string[],
-  port: number,
-  logDir: string,
-) {
+interface Launch {
+  name: string;
+  file: string;
+  args: string[];
+  port: number;
+  logDir: string;
+  env?: NodeJS.ProcessEnv;
+  ready?: Readiness;
+}
+
+async function start({ name, file, args, port, logDir, env, ready }: Launch) {
   const log = openSync(path.join(logDir, `${name}-emulator.log`), 'a');
   const child = spawn(file, args, {
     stdio: ['ignore', log, log],
     detached: true,
+    env: env ?? process.env,
   });
   const stop = stopper(child);
   try {
-    await waitUntilReady(`http://127.0.0.1:${port}/`, child, name);
+    await waitUntilReady(
+      `http://127.0.0.1:${port}/`,
+      child,
+      name,
+      ready ?? answersOk,
+    );
   } catch (error) {
     await stop();
     throw error;
@@ -129,7 +150,13 @@ export async function startFirestore(
   ];
   if (options.importFrom) args.push(`--import-data=${options.importFrom}`);
   const file = launcher('cloud-firestore-emulator/cloud_firestore_emulator');
-  return start('firestore', file, args, options.port, options.logDir);
+  return start({
+    name: 'firestore',
+    file,
+    args,
+    port: options.port,
+    logDir: options.logDir,
+  });
 }
 
 /** Starts the Pub/Sub emulator. */
@@ -138,11 +165,56 @@ export async function startPubSub(
   logDir: string,
 ): Promise<Emulator> {
   const file = launcher('pubsub-emulator/bin/cloud-pubsub-emulator');
-  return start(
-    'pubsub',
+  return start({
+    name: 'pubsub',
     file,
-    ['--host=127.0.0.1', `--port=${port}`],
+    args: ['--host=127.0.0.1', `--port=${port}`],
     port,
     logDir,
-  );
+  });
+}
+
+/** Options for the Cloud Storage emulator. */
+export interface StorageOptions {
+  port: number;
+  logDir: string;
+  /** The emulator's own files: uploads in progress, object contents. */
+  workDir: string;
+  /** Load the buckets saved here at start, and save them here at stop. */
+  persistDir?: string;
+}
+
+/**
+ * Starts the Cloud Storage emulator. Its host, unlike the others', has a
+ * scheme: `STORAGE_EMULATOR_HOST` takes it so.
+ */
+export async function startStorage(options: StorageOptions): Promise<Emulator> {
+  const main = path.join(__dirname, 'storage-emulator-main.js');
+  const args = [main, `--port=${options.port}`];
+  if (options.persistDir) {
+    args.push(
+      `--import=${options.persistDir}`,
+      `--export=${options.persistDir}`,
+    );
+  }
+  // The emulator keeps its files under the temporary folder: one each.
+  const tmp = path.join(options.workDir, 'tmp');
+  mkdirSync(tmp, { recursive: true });
+  // Without IS_FIREBASE_CLI, firebase-tools sends no usage statistics.
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TMPDIR: tmp,
+    XDG_CONFIG_HOME: options.workDir,
+  };
+  delete env.IS_FIREBASE_CLI;
+  const emulator = await start({
+    name: 'storage',
+    file: process.execPath,
+    args,
+    port: options.port,
+    logDir: options.logDir,
+    env,
+    ready: answersAtAll,
+  });
+  return { ...emulator, host: `http://${emulator.host}` };
 }

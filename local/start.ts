@@ -1,14 +1,16 @@
 /**
- * Local mode: the whole service on one machine. Starts the Firestore and
- * Pub/Sub emulators (unless it is given running ones), the trigger
+ * Local mode: the whole service on one machine. Starts the Firestore,
+ * Pub/Sub and Cloud Storage emulators (unless it is given running ones),
+ * the trigger
  * gateway, and every function; wires topics, subscriptions and triggers
  * from the manifest; prints the API's URL; and stops all of it on Ctrl-C.
  *
  * Environment:
  * - TES_API_PORT: the API's port (default 8000; 0 picks a free one).
  * - TES_PROJECT: the emulator project (default demo-tes).
- * - FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST and TES_TRIGGER_GATEWAY
- *   together: use these running emulators instead of starting them.
+ * - FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, STORAGE_EMULATOR_HOST
+ *   and TES_TRIGGER_GATEWAY together: use these running emulators instead
+ *   of starting them.
  * - TES_DATA_DIR: where tasks are kept between runs (default .tes-local/).
  * - TES_FREE_PORTS=1: start the emulators on free ports instead of those in
  *   firebase.json, to run several stacks side by side.
@@ -27,11 +29,16 @@ const logger = createLogger('local', 'local');
 const SAVE_INTERVAL_MS = 60_000;
 
 function runningBackends(): Backends | undefined {
-  const { FIRESTORE_EMULATOR_HOST, PUBSUB_EMULATOR_HOST, TES_TRIGGER_GATEWAY } =
-    process.env;
+  const {
+    FIRESTORE_EMULATOR_HOST,
+    PUBSUB_EMULATOR_HOST,
+    STORAGE_EMULATOR_HOST,
+    TES_TRIGGER_GATEWAY,
+  } = process.env;
   if (
     !FIRESTORE_EMULATOR_HOST ||
     !PUBSUB_EMULATOR_HOST ||
+    !STORAGE_EMULATOR_HOST ||
     !TES_TRIGGER_GATEWAY
   ) {
     return undefined;
@@ -39,6 +46,7 @@ function runningBackends(): Backends | undefined {
   return {
     firestoreHost: FIRESTORE_EMULATOR_HOST,
     pubsubHost: PUBSUB_EMULATOR_HOST,
+    storageHost: STORAGE_EMULATOR_HOST,
     gatewayUrl: TES_TRIGGER_GATEWAY,
     save: async () => {},
     stop: async () => {},
@@ -84,6 +92,7 @@ async function main(): Promise<void> {
     }));
   process.env.FIRESTORE_EMULATOR_HOST = backends.firestoreHost;
   process.env.PUBSUB_EMULATOR_HOST = backends.pubsubHost;
+  process.env.STORAGE_EMULATOR_HOST = backends.storageHost;
   // Stopped before it is ready: the emulators it started go too.
   const stopEarly = () => {
     backends.stop().finally(() => process.exit(1));

@@ -45,6 +45,11 @@ export interface TesOutput {
   type?: FileType;
 }
 
+/** Whether a path (or one segment) has wildcards: `*`, `?` or `[`. */
+export function hasGlob(text: string): boolean {
+  return /[*?[]/.test(text);
+}
+
 /** The resources a task asks for. */
 export interface TesResources {
   cpu_cores?: number;

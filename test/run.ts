@@ -46,6 +46,7 @@ async function main(): Promise<number> {
           METADATA_SERVER_DETECTION: 'none',
           FIRESTORE_EMULATOR_HOST: backends.firestoreHost,
           PUBSUB_EMULATOR_HOST: backends.pubsubHost,
+          STORAGE_EMULATOR_HOST: backends.storageHost,
           TES_TRIGGER_GATEWAY: backends.gatewayUrl,
           TES_TEST_DATA_DIR: dataDir,
         },

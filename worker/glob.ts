@@ -4,10 +4,7 @@
  * "." matched only explicitly, as the shell does.
  */
 
-/** Whether a path (or path segment) has glob characters. */
-export function hasGlob(text: string): boolean {
-  return /[*?[]/.test(text);
-}
+export { hasGlob } from '../shared/tes';
 
 /** The regular expression for one glob segment. */
 export function segmentPattern(segment: string): RegExp {

@@ -1,18 +1,30 @@
 /**
  * Fetches a task's inputs into its host folders before any executor runs:
- * inline content, local files and directories (file://), and http(s) URLs.
+ * inline content, local files and directories (file://), http(s) URLs,
+ * and gs:// objects and prefixes. A streamable input is downloaded like
+ * any other: no driver streams yet.
  */
 import { createWriteStream } from 'node:fs';
-import { cp, mkdir, writeFile } from 'node:fs/promises';
+import { cp, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
 import type { TesInput } from '../shared/tes';
+import { downloadObject, downloadPrefix } from './gcs';
+import { forEachLimited } from './pool';
 import { checkInputUrl } from './url-guard';
 
-/** How many inputs are fetched at once. */
+/** How many inputs, and files of one folder, are fetched at once. */
 export const PARALLEL_DOWNLOADS = 4;
+
+/** What one input brought, for the system logs. */
+export interface Fetched {
+  files: number;
+  bytes: number;
+  /** Objects of a gs:// prefix whose names cannot be paths. */
+  skipped: string[];
+}
 
 /** An input that could not be fetched, with the URL and the reason. */
 export class InputError extends Error {
@@ -50,17 +62,28 @@ async function fetchHttp(url: string, dest: string): Promise<void> {
   );
 }
 
-async function fetchInput(input: TesInput, dest: string): Promise<void> {
+/** The files and bytes at `host`, a file or a whole folder. */
+async function measure(host: string): Promise<Omit<Fetched, 'skipped'>> {
+  const info = await lstat(host);
+  if (!info.isDirectory()) return { files: 1, bytes: info.size };
+  const total = { files: 0, bytes: 0 };
+  const entries = await readdir(host, { withFileTypes: true, recursive: true });
+  for (const entry of entries.filter((e) => e.isFile())) {
+    total.files += 1;
+    total.bytes += (await lstat(path.join(entry.parentPath, entry.name))).size;
+  }
+  return total;
+}
+
+async function fetchInput(input: TesInput, dest: string): Promise<Fetched> {
   await mkdir(path.dirname(dest), { recursive: true });
+  let skipped: string[] = [];
+  const url = input.url;
+  const scheme = url === undefined ? 'content' : new URL(url).protocol;
   if (input.content !== undefined) {
     await writeFile(dest, input.content);
-    return;
-  }
-
-  const url = input.url as string;
-  const scheme = new URL(url).protocol;
-  if (scheme === 'file:') {
-    await cp(fileURLToPath(url), dest, {
+  } else if (scheme === 'file:') {
+    await cp(fileURLToPath(url as string), dest, {
       recursive: input.type === 'DIRECTORY',
     });
   } else if (scheme === 'http:' || scheme === 'https:') {
@@ -69,10 +92,19 @@ async function fetchInput(input: TesInput, dest: string): Promise<void> {
         `${url}: a DIRECTORY input cannot be fetched over HTTP`,
       );
     }
-    await fetchHttp(url, dest);
+    await fetchHttp(url as string, dest);
+  } else if (scheme === 'gs:' && input.type === 'DIRECTORY') {
+    ({ skipped } = await downloadPrefix(
+      url as string,
+      dest,
+      PARALLEL_DOWNLOADS,
+    ));
+  } else if (scheme === 'gs:') {
+    await downloadObject(url as string, dest);
   } else {
     throw new InputError(`${url}: scheme ${scheme} is not supported`);
   }
+  return { ...(await measure(dest)), skipped };
 }
 
 /**
@@ -82,20 +114,17 @@ async function fetchInput(input: TesInput, dest: string): Promise<void> {
 export async function fetchInputs(
   inputs: TesInput[],
   destOf: (input: TesInput) => string,
-  onFetched: (input: TesInput) => Promise<void>,
+  onFetched: (input: TesInput, fetched: Fetched) => Promise<void>,
 ): Promise<void> {
-  const queue = [...inputs];
-  const worker = async () => {
-    for (let input = queue.shift(); input; input = queue.shift()) {
-      const source = input.url ?? 'inline content';
-      try {
-        await fetchInput(input, destOf(input));
-      } catch (error) {
-        if (error instanceof InputError) throw error;
-        throw new InputError(`${source}: ${(error as Error).message}`);
-      }
-      await onFetched(input);
+  await forEachLimited(inputs, PARALLEL_DOWNLOADS, async (input) => {
+    const source = input.url ?? 'inline content';
+    let fetched: Fetched;
+    try {
+      fetched = await fetchInput(input, destOf(input));
+    } catch (error) {
+      if (error instanceof InputError) throw error;
+      throw new InputError(`${source}: ${(error as Error).message}`);
     }
-  };
-  await Promise.all(Array.from({ length: PARALLEL_DOWNLOADS }, worker));
+    await onFetched(input, fetched);
+  });
 }

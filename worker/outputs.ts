@@ -1,16 +1,18 @@
 /**
  * Stores a task's outputs after its executors ran: files, directories
  * (recursively, one output file log per file) and wildcard patterns, to
- * file:// URLs. Nothing is followed through a symbolic link the task may
- * have planted, and a declared output that is missing is reported, not
- * an error.
+ * file:// and gs:// URLs, a few at a time. Nothing is followed through a
+ * symbolic link the task may have planted, and a declared output that is
+ * missing is reported, not an error.
  */
 import { chmod, copyFile, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import type { TesOutput, TesOutputFileLog } from '../shared/tes';
+import { uploadFile } from './gcs';
 import { hasGlob, segmentPattern } from './glob';
 import { hostPath, type Layout } from './layout';
+import { forEachLimited } from './pool';
 import { assertNoLinks } from './safe-paths';
 
 /** One file found for an output, before it is stored. */
@@ -29,8 +31,17 @@ export interface StoredOutputs {
   links: string[];
 }
 
+/** How many output files are stored at once. */
+export const PARALLEL_UPLOADS = 4;
+
+/**
+ * The URL of a file below `base`. file:// URLs are percent-encoded;
+ * gs:// URLs carry object names as they are (see shared/gs-url.ts).
+ */
 function joinUrl(base: string, relative: string): string {
-  const encoded = relative.split('/').map(encodeURIComponent).join('/');
+  const encoded = base.startsWith('gs://')
+    ? relative
+    : relative.split('/').map(encodeURIComponent).join('/');
   return `${base.replace(/\/+$/, '')}/${encoded}`;
 }
 
@@ -124,19 +135,33 @@ async function find(
   return found;
 }
 
-async function store(found: Found): Promise<TesOutputFileLog> {
-  const scheme = new URL(found.url).protocol;
-  if (scheme !== 'file:')
-    throw new Error(`${found.url}: scheme ${scheme} is not supported`);
-  const dest = fileURLToPath(found.url);
+/**
+ * Copies the host file `source` to a file:// or gs:// URL and returns
+ * the URL it was stored at, normalised.
+ */
+export async function storeFile(source: string, url: string): Promise<string> {
+  const scheme = new URL(url).protocol;
+  if (scheme === 'gs:') {
+    await uploadFile(source, url);
+    return url;
+  }
+  if (scheme !== 'file:') {
+    throw new Error(`${url}: scheme ${scheme} is not supported`);
+  }
+  const dest = fileURLToPath(url);
   await mkdir(path.dirname(dest), { recursive: true });
-  await copyFile(found.hostPath, dest);
+  await copyFile(source, dest);
   // Executors run as root: no setuid or setgid file leaves the task.
   const { mode } = await stat(dest);
   await chmod(dest, mode & 0o777);
-  const { size } = await stat(dest);
+  return pathToFileURL(dest).href;
+}
+
+async function store(found: Found): Promise<TesOutputFileLog> {
+  // Measured before storing: what the log says is what was sent.
+  const { size } = await stat(found.hostPath);
   return {
-    url: pathToFileURL(dest).href,
+    url: await storeFile(found.hostPath, found.url),
     path: found.containerPath,
     size_bytes: String(size),
   };
@@ -148,11 +173,18 @@ export async function storeOutputs(
   layout: Layout,
 ): Promise<StoredOutputs> {
   const result: StoredOutputs = { logs: [], missing: [], links: [] };
+  const files: Found[] = [];
   for (const output of outputs) {
     const found = await find(layout, output, result.links);
     if (found.length === 0 && !hasGlob(output.path))
       result.missing.push(output);
-    for (const file of found) result.logs.push(await store(file));
+    files.push(...found);
   }
+  // Logged in the order found, whichever upload ends first.
+  const logs: TesOutputFileLog[] = new Array(files.length);
+  await forEachLimited(files, PARALLEL_UPLOADS, async (file, i) => {
+    logs[i] = await store(file);
+  });
+  result.logs = logs;
   return result;
 }

@@ -4,7 +4,7 @@
  * state. Every step is reported as it happens.
  */
 import { openSync } from 'node:fs';
-import { mkdir, stat } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TesTask } from '../shared/tes';
 import type { ContainerDriver } from './container-driver';
@@ -140,11 +140,16 @@ export async function runTask(
     await fetchInputs(
       task.inputs ?? [],
       (input) => mapped(layout, input.path),
-      async (input) => {
-        const size = (await stat(mapped(layout, input.path))).size;
+      async (input, { files, bytes, skipped }) => {
+        const count = input.type === 'DIRECTORY' ? `${files} files, ` : '';
         reporter.systemLog(
-          `input fetched: ${input.url ?? 'content'} -> ${input.path} (${size} bytes)`,
+          `input fetched: ${input.url ?? 'content'} -> ${input.path} (${count}${bytes} bytes)`,
         );
+        for (const name of skipped) {
+          reporter.systemLog(
+            `input object skipped: ${name} is not a path below ${input.path}`,
+          );
+        }
       },
     );
   } catch (error) {

@@ -11,7 +11,12 @@ import {
   ValidationError,
 } from '../../shared/errors';
 import { chooseMachine, NoMachineError } from '../../shared/machines';
-import type { TesInput, TesOutput, TesTaskRequest } from '../../shared/tes';
+import {
+  hasGlob,
+  type TesInput,
+  type TesOutput,
+  type TesTaskRequest,
+} from '../../shared/tes';
 
 /** Backend parameters the service understands, with their allowed values. */
 export const BACKEND_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
@@ -38,8 +43,6 @@ export interface Admitted {
 export interface AdmissionPolicy {
   zones: string[];
 }
-
-const GLOB = /[*?[]/;
 
 function sameSource(a: TesInput, b: TesInput): boolean {
   return a.url === b.url && a.content === b.content && a.type === b.type;
@@ -74,14 +77,14 @@ function dedupe<T extends { path: string }>(
 
 function checkWildcards(outputs: TesOutput[], problems: FieldProblem[]) {
   outputs.forEach((output, i) => {
-    if (!GLOB.test(output.path)) return;
+    if (!hasGlob(output.path)) return;
     const prefix = output.path_prefix;
     if (!prefix) {
       problems.push({
         field: `outputs[${i}].path_prefix`,
         message: 'required when the path has wildcards',
       });
-    } else if (!output.path.startsWith(prefix) || GLOB.test(prefix)) {
+    } else if (!output.path.startsWith(prefix) || hasGlob(prefix)) {
       problems.push({
         field: `outputs[${i}].path_prefix`,
         message: 'must be a wildcard-free prefix of the path',

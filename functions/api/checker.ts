@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { FieldProblem } from '../../shared/errors';
+import { parseGsUrl } from '../../shared/gs-url';
 
 /** A JSON object as the request carries it. */
 export type Json = Record<string, unknown>;
@@ -97,7 +98,16 @@ export class Checker {
     }
   }
 
-  url(value: string, schemes: string[], field: string): void {
+  /**
+   * A URL of one of `schemes`. A gs:// URL must name a valid bucket, and
+   * an object too when `needsObject` (a single file, not a prefix).
+   */
+  url(
+    value: string,
+    schemes: string[],
+    field: string,
+    needsObject = false,
+  ): void {
     let scheme: string;
     try {
       scheme = new URL(value).protocol.replace(/:$/, '');
@@ -110,6 +120,12 @@ export class Checker {
         field,
         `scheme "${scheme}" is not supported (supported: ${schemes.join(', ')})`,
       );
+    } else if (scheme === 'gs') {
+      const gs = parseGsUrl(value);
+      if ('problem' in gs) this.fail(field, gs.problem);
+      else if (needsObject && (gs.name === '' || gs.name.endsWith('/'))) {
+        this.fail(field, 'must name an object, not a bucket or a folder');
+      }
     }
   }
 

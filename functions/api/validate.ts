@@ -3,12 +3,13 @@
  * field path, so that a client learns everything wrong in one answer.
  */
 import { ValidationError } from '../../shared/errors';
-import type {
-  TesExecutor,
-  TesInput,
-  TesOutput,
-  TesResources,
-  TesTaskRequest,
+import {
+  hasGlob,
+  type TesExecutor,
+  type TesInput,
+  type TesOutput,
+  type TesResources,
+  type TesTaskRequest,
 } from '../../shared/tes';
 import { Checker, type Json } from './checker';
 import {
@@ -20,9 +21,9 @@ import {
 } from './spec-fields';
 
 /** URL schemes the service can read inputs from. */
-export const INPUT_SCHEMES = ['file', 'http', 'https'];
+export const INPUT_SCHEMES = ['file', 'http', 'https', 'gs'];
 /** URL schemes the service can write outputs to. */
-export const OUTPUT_SCHEMES = ['file'];
+export const OUTPUT_SCHEMES = ['file', 'gs'];
 
 function checkExecutor(c: Checker, value: unknown, field: string): void {
   if (!c.isObject(value, field)) return;
@@ -90,7 +91,12 @@ function checkInput(c: Checker, value: unknown, field: string): void {
     if (value.type === 'DIRECTORY')
       c.fail(`${field}.type`, 'content inputs are files');
   } else if (c.requiredString(value, 'url', field)) {
-    c.url(value.url as string, INPUT_SCHEMES, `${field}.url`);
+    c.url(
+      value.url as string,
+      INPUT_SCHEMES,
+      `${field}.url`,
+      value.type !== 'DIRECTORY',
+    );
   }
 }
 
@@ -106,7 +112,10 @@ function checkOutput(c: Checker, value: unknown, field: string): void {
   c.optionalString(value, 'name', field);
   c.optionalString(value, 'description', field);
   if (c.requiredString(value, 'url', field)) {
-    c.url(value.url as string, OUTPUT_SCHEMES, `${field}.url`);
+    // A wildcard or a folder writes under its URL; a file is one object.
+    const single =
+      value.type !== 'DIRECTORY' && !hasGlob(String(value.path ?? ''));
+    c.url(value.url as string, OUTPUT_SCHEMES, `${field}.url`, single);
   }
 }
 

@@ -71,6 +71,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   if (options.ownEmulators) {
     delete inherited.FIRESTORE_EMULATOR_HOST;
     delete inherited.PUBSUB_EMULATOR_HOST;
+    delete inherited.STORAGE_EMULATOR_HOST;
     delete inherited.TES_TRIGGER_GATEWAY;
   }
   const child = spawn(

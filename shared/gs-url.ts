@@ -1,0 +1,43 @@
+/**
+ * gs:// URLs as gsutil and the workflow engines write them: the bucket,
+ * then the object name as it is, not percent-encoded
+ * (`gs://bucket/runs/my file.txt` names the object `runs/my file.txt`).
+ */
+
+/** A bucket and an object name (or prefix, possibly empty). */
+export interface GsLocation {
+  bucket: string;
+  name: string;
+}
+
+/** Bucket names: 3 to 222 lowercase letters, digits, dots, - and _. */
+const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
+
+/** The most bytes an object name may have. */
+const MAX_NAME_BYTES = 1024;
+
+/** Reads a gs:// URL, or says what is wrong with it. */
+export function parseGsUrl(url: string): GsLocation | { problem: string } {
+  if (!url.startsWith('gs://')) return { problem: 'must start with gs://' };
+  const rest = url.slice('gs://'.length);
+  const slash = rest.indexOf('/');
+  const bucket = slash < 0 ? rest : rest.slice(0, slash);
+  const name = slash < 0 ? '' : rest.slice(slash + 1);
+  if (!BUCKET.test(bucket)) {
+    return { problem: `"${bucket}" is not a valid bucket name` };
+  }
+  if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
+    return { problem: `object names are at most ${MAX_NAME_BYTES} bytes` };
+  }
+  if (/[\r\n]/.test(name)) {
+    return { problem: 'object names cannot contain line breaks' };
+  }
+  return { bucket, name };
+}
+
+/** A gs:// URL's location; throws on a malformed one. */
+export function gsLocation(url: string): GsLocation {
+  const parsed = parseGsUrl(url);
+  if ('problem' in parsed) throw new Error(`${url}: ${parsed.problem}`);
+  return parsed;
+}
