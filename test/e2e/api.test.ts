@@ -41,6 +41,7 @@ describe('TES API', () => {
       version: '1.1.0',
     });
     assert.ok((answer.body.storage as string[]).includes('file://'));
+    assert.ok((answer.body.storage as string[]).includes('gs://'));
   });
 
   it('answers MINIMAL by default, with id and state only', async () => {

@@ -58,7 +58,7 @@ describe('CreateTask validation', () => {
       name: 'an unsupported scheme',
       body: { ...ok, outputs: [{ path: '/data/a', url: 'ftp://host/a' }] },
       expected: [
-        'outputs[0].url: scheme "ftp" is not supported (supported: file)',
+        'outputs[0].url: scheme "ftp" is not supported (supported: file, gs)',
       ],
     },
     {
@@ -93,6 +93,33 @@ describe('CreateTask validation', () => {
         'tags: keys must not be empty',
         'tags.__x__: keys of the form __name__ are reserved',
         'name: is not valid Unicode text',
+      ],
+    },
+    {
+      name: 'gs:// URLs: bad buckets, and files that name no object',
+      body: {
+        ...ok,
+        inputs: [
+          { path: '/in/a', url: 'gs://UPPER/a' },
+          { path: '/in/b', url: 'gs://bucket' },
+          { path: '/in/c', url: 'gs://bucket/folder/' },
+          { path: '/in/d', url: 'gs://bucket', type: 'DIRECTORY' },
+          { path: '/in/e', url: 'gs://bucket/dir', type: 'DIRECTORY' },
+          { path: '/in/f', url: 'gs://bucket/a b.txt' },
+        ],
+        outputs: [
+          { path: '/out/a', url: 'gs://bucket/' },
+          { path: '/out/*.txt', path_prefix: '/out', url: 'gs://bucket' },
+          { path: '/out/d', url: 'gs://bucket', type: 'DIRECTORY' },
+          { path: '/out/e', url: 'gs://ab/e' },
+        ],
+      },
+      expected: [
+        'inputs[0].url: "UPPER" is not a valid bucket name',
+        'inputs[1].url: must name an object, not a bucket or a folder',
+        'inputs[2].url: must name an object, not a bucket or a folder',
+        'outputs[0].url: must name an object, not a bucket or a folder',
+        'outputs[3].url: "ab" is not a valid bucket name',
       ],
     },
     {

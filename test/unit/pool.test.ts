@@ -1,0 +1,42 @@
+import assert from 'node:assert/strict';
+import { describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { forEachLimited } from '../../worker/pool';
+
+describe('bounded parallelism', () => {
+  it('runs every item, never more than the limit at once', async () => {
+    let running = 0;
+    let most = 0;
+    const seen: number[] = [];
+    await forEachLimited([5, 1, 4, 2, 3, 0, 6], 3, async (ms, i) => {
+      running += 1;
+      most = Math.max(most, running);
+      await sleep(ms);
+      seen[i] = ms;
+      running -= 1;
+    });
+    assert.equal(most, 3);
+    assert.deepEqual(seen, [5, 1, 4, 2, 3, 0, 6]);
+  });
+
+  it('rejects with the first failure and starts nothing after it', async () => {
+    const started: number[] = [];
+    await assert.rejects(
+      forEachLimited([1, 2, 3, 4, 5, 6], 2, async (n) => {
+        started.push(n);
+        await sleep(1);
+        if (n === 2) throw new Error('two failed');
+      }),
+      /two failed/,
+    );
+    assert.ok(!started.includes(5) && !started.includes(6), String(started));
+  });
+
+  it('handles no items', async () => {
+    let calls = 0;
+    await forEachLimited([], 4, async () => {
+      calls += 1;
+    });
+    assert.equal(calls, 0);
+  });
+});
