@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { parseGsUrl } from './gs-url';
 import { loadReliabilityPolicy, type ReliabilityPolicy } from './reliability';
 
 /** Where the service runs: on this machine against emulators, or on GCP. */
@@ -28,6 +29,11 @@ export interface Config {
   version: string;
   /** Attempts and timeouts: when a task or worker counts as lost. */
   reliability: ReliabilityPolicy;
+  /**
+   * Where every task's whole stdout and stderr are stored unless it names
+   * a place (backend parameter logs_url); unset, only tasks that ask.
+   */
+  logsUrl?: string;
 }
 
 /**
@@ -118,7 +124,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     heartbeatSeconds,
     version: env.TES_VERSION ?? '0.1.0',
     reliability: reliabilityPolicy(env, heartbeatSeconds, computeDriver),
+    logsUrl: logsUrl(env),
   };
+}
+
+function logsUrl(env: NodeJS.ProcessEnv): string | undefined {
+  const value = optional(env, 'TES_LOGS_URL');
+  if (value === undefined) return undefined;
+  const gs = value.startsWith('gs://') ? parseGsUrl(value) : undefined;
+  if (!value.startsWith('file://') && !gs) {
+    throw new ConfigError(
+      `TES_LOGS_URL must be a gs:// or file:// folder, got "${value}"`,
+    );
+  }
+  if (gs && 'problem' in gs) {
+    throw new ConfigError(`TES_LOGS_URL: ${gs.problem}`);
+  }
+  return value;
 }
 
 function reliabilityPolicy(

@@ -59,6 +59,8 @@ export interface AttemptReport {
   executors: ExecutorReport[];
   outputs: TesOutputFileLog[];
   system_logs: string[];
+  /** For the task log's metadata: where the whole stdout and stderr are. */
+  metadata?: Record<string, string>;
 }
 
 /** The body of a worker event, by type. */

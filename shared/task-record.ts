@@ -52,6 +52,11 @@ export interface TaskRecord {
   attempts: AttemptRecord[];
   updated_time: string;
   heartbeat_time?: string;
+  /**
+   * The folder each attempt's whole stdout and stderr go to, fixed at
+   * creation: the task's logs_url backend parameter, or the service's.
+   */
+  logs_url?: string;
 }
 
 /** A fresh, empty attempt record. */

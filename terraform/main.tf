@@ -47,6 +47,7 @@ locals {
     TES_WORKER_NETWORK         = var.worker_network
     TES_WORKER_SUBNETWORK      = var.worker_subnetwork
     TES_WORKER_EXTERNAL_IP     = tostring(var.worker_external_ip)
+    TES_LOGS_URL               = "gs://${google_storage_bucket.task_logs.name}/logs"
     LOG_EXECUTION_ID           = "true"
   }
 

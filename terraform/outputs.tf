@@ -29,3 +29,8 @@ output "worker_image" {
   description = "Image the worker VMs run: build and push it before the first task."
   value       = local.worker_image
 }
+
+output "task_logs_url" {
+  description = "Where tasks' whole stdout and stderr are stored by default."
+  value       = "gs://${google_storage_bucket.task_logs.name}/logs"
+}

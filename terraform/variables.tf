@@ -36,6 +36,12 @@ variable "worker_storage_buckets" {
   default     = []
 }
 
+variable "task_logs_retention_days" {
+  description = "Days the whole stdout and stderr of tasks are kept in the task logs bucket."
+  type        = number
+  default     = 30
+}
+
 variable "function_memory" {
   description = "Memory of each function instance, in Cloud Run units."
   type        = string

@@ -24,6 +24,11 @@ export interface RunOptions {
 export interface Command {
   file: string;
   args: string[];
+  /**
+   * A memory limit the driver cannot hold itself: the worker watches the
+   * process's tree and kills it past this many resident bytes.
+   */
+  memoryLimitBytes?: number;
 }
 
 /** Turns executors into processes. */

@@ -92,6 +92,9 @@ async function main(): Promise<number> {
       signal: abort.signal,
       driver,
       name: `tes-${taskId}-${attempt}`,
+      logsUrl: task.logs_url
+        ? `${task.logs_url.replace(/\/+$/, '')}/${taskId}/${attempt}`
+        : undefined,
     },
   );
   logger.info('attempt finished', { outcome });

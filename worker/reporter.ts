@@ -143,6 +143,12 @@ export class Reporter {
     this.changed();
   }
 
+  /** Adds entries to the task log's metadata. */
+  addMetadata(entries: Record<string, string>): void {
+    this.report.metadata = { ...this.report.metadata, ...entries };
+    this.changed();
+  }
+
   /** Reports that the worker is alive every `seconds` until stopped. */
   startHeartbeat(seconds: number): void {
     const beat = () => this.send({ type: 'heartbeat' }).catch(this.onError);

@@ -1,8 +1,9 @@
 /**
  * Runs one executor and streams its output: stdout and stderr go to the
- * task's redirect files when it names them, and their tails feed the
- * attempt's report, which the reporter publishes at its own pace however
- * fast the executor writes.
+ * task's redirect files when it names them, and to whole copies on the
+ * host when the task's logs are kept; their tails feed the attempt's
+ * report, which the reporter publishes at its own pace however fast the
+ * executor writes.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -11,6 +12,7 @@ import { constants } from 'node:os';
 import type { Readable } from 'node:stream';
 import type { ExecutorReport } from '../shared/messages';
 import { LogTail } from './log-tail';
+import { watchMemory } from './memory-watch';
 import type { Reporter } from './reporter';
 
 /** One executor's process, ready to run. */
@@ -22,6 +24,10 @@ export interface ExecutorProcess {
   stdin?: number;
   stdout?: number;
   stderr?: number;
+  /** Kill the executor past this many resident bytes (see Command). */
+  memoryLimitBytes?: number;
+  /** Host files that get a whole copy of stdout and stderr. */
+  copies?: { stdout: string; stderr: string };
   /** Turns the process's exit code into the executor's (driver quirks). */
   exitCode?: (code: number, stderrTail: string) => number;
   /** Stops what killing the process alone would leave running. */
@@ -31,34 +37,51 @@ export interface ExecutorProcess {
 /** The part of the reporter an executor feeds. */
 export type ExecutorProgress = Pick<
   Reporter,
-  'startExecutor' | 'changed' | 'endExecutor'
+  'startExecutor' | 'changed' | 'endExecutor' | 'systemLog'
 >;
 
 function pump(
   source: Readable,
   tail: LogTail,
-  file: WriteStream | undefined,
+  files: WriteStream[],
   onData: () => void,
 ) {
   source.on('data', (chunk: Buffer) => {
     tail.append(chunk);
     onData();
-    // Backpressure: a program that writes faster than the disk waits.
-    if (file && !file.write(chunk)) {
-      source.pause();
-      file.once('drain', () => source.resume());
+    // Backpressure: a program that writes faster than the disk waits
+    // until every file has taken the chunk.
+    const full = files.filter((file) => !file.write(chunk));
+    if (full.length === 0) return;
+    source.pause();
+    let waiting = full.length;
+    for (const file of full) {
+      file.once('drain', () => {
+        waiting -= 1;
+        if (waiting === 0) source.resume();
+      });
     }
   });
 }
 
-function toStream(fd: number | undefined): WriteStream | undefined {
-  return fd === undefined ? undefined : createWriteStream('', { fd });
+/** The files one stream goes to: a redirect's open file, a copy's path. */
+function sinks(
+  fd: number | undefined,
+  copy: string | undefined,
+): WriteStream[] {
+  const files: WriteStream[] = [];
+  if (fd !== undefined) files.push(createWriteStream('', { fd }));
+  if (copy !== undefined) files.push(createWriteStream(copy));
+  return files;
 }
 
-async function closeStream(stream?: WriteStream): Promise<void> {
-  if (!stream) return;
-  stream.end();
-  await once(stream, 'close');
+async function closeAll(streams: WriteStream[]): Promise<void> {
+  await Promise.all(
+    streams.map(async (stream) => {
+      stream.end();
+      await once(stream, 'close');
+    }),
+  );
 }
 
 function signalNumber(sig: NodeJS.Signals | null): number {
@@ -83,8 +106,8 @@ export async function runExecutor(
   const start_time = new Date().toISOString();
   const tails = { stdout: new LogTail(), stderr: new LogTail() };
   const files = {
-    stdout: toStream(proc.stdout),
-    stderr: toStream(proc.stderr),
+    stdout: sinks(proc.stdout, proc.copies?.stdout),
+    stderr: sinks(proc.stderr, proc.copies?.stderr),
   };
   const report = (): ExecutorReport => ({
     start_time,
@@ -101,12 +124,24 @@ export async function runExecutor(
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
   };
   signal.addEventListener('abort', kill, { once: true });
+  const limit = proc.memoryLimitBytes;
+  const unwatch =
+    limit && child.pid
+      ? watchMemory(child.pid, limit, (bytes) => {
+          const mib = (n: number) => `${Math.round(n / 2 ** 20)} MiB`;
+          progress.systemLog(
+            `executor ${proc.index} killed: its processes held ${mib(bytes)}, over the task's ram_gb (${mib(limit)})`,
+          );
+          kill();
+        })
+      : undefined;
   const [code, sig] = (await once(child, 'close')) as [
     number | null,
     NodeJS.Signals | null,
   ];
   signal.removeEventListener('abort', kill);
-  await Promise.all([closeStream(files.stdout), closeStream(files.stderr)]);
+  unwatch?.();
+  await closeAll([...files.stdout, ...files.stderr]);
 
   const raw = code ?? 128 + signalNumber(sig);
   const exit_code = proc.exitCode

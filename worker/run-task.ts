@@ -1,16 +1,17 @@
 /**
  * The worker's pipeline for one task attempt: prepare folders, fetch
- * inputs, run the executors in order, store outputs, report the final
- * state. Every step is reported as it happens.
+ * inputs, run the executors in order, store outputs (and the whole
+ * stdout and stderr, when they are kept), report the final state. Every
+ * step is reported as it happens.
  */
-import { openSync } from 'node:fs';
+import { existsSync, openSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import type { TesTask } from '../shared/tes';
 import type { ContainerDriver } from './container-driver';
 import { fetchInputs } from './inputs';
 import { hostPath, type Layout, planLayout } from './layout';
-import { storeOutputs } from './outputs';
+import { storeFile, storeOutputs } from './outputs';
 import type { Reporter } from './reporter';
 import { runExecutor } from './run-executor';
 import { openRedirect } from './safe-paths';
@@ -25,6 +26,11 @@ export interface RunContext {
   driver: ContainerDriver;
   /** Names the attempt's containers. */
   name: string;
+  /**
+   * The folder (file:// or gs://) this attempt's whole stdout and stderr
+   * are stored in; unset, only their tails are kept.
+   */
+  logsUrl?: string;
 }
 
 /** How an attempt ended, as far as the worker is concerned. */
@@ -53,8 +59,19 @@ function redirect(
   return openRedirect(layout.root, mapped(layout, containerPath), mode);
 }
 
-async function prepare(layout: Layout): Promise<void> {
+/** The host folder of the whole stdout and stderr copies. */
+function logsDir(ctx: RunContext): string {
+  return path.join(ctx.attemptDir, 'logs');
+}
+
+/** Executor `index`'s host copy of `stream`. */
+function logCopy(ctx: RunContext, index: number, stream: string): string {
+  return path.join(logsDir(ctx), `executor-${index}.${stream}`);
+}
+
+async function prepare(layout: Layout, ctx: RunContext): Promise<void> {
   for (const dir of layout.directories) await mkdir(dir, { recursive: true });
+  if (ctx.logsUrl) await mkdir(logsDir(ctx), { recursive: true });
 }
 
 async function runExecutors(
@@ -85,6 +102,12 @@ async function runExecutors(
         stdin: redirect(layout, executor.stdin, 'read'),
         stdout: redirect(layout, executor.stdout, 'write'),
         stderr: redirect(layout, executor.stderr, 'write'),
+        copies: ctx.logsUrl
+          ? {
+              stdout: logCopy(ctx, index, 'stdout'),
+              stderr: logCopy(ctx, index, 'stderr'),
+            }
+          : undefined,
         exitCode: driver.exitCode,
         onAbort: () => {
           driver.stop(name).catch(() => undefined);
@@ -116,6 +139,30 @@ async function storeTaskOutputs(
   ctx.reporter.setOutputs(stored.logs);
 }
 
+/**
+ * Stores the whole stdout and stderr of every executor that ran under
+ * ctx.logsUrl, and names them in the task log's metadata. A failure is
+ * told in the system logs; it does not change how the task ended.
+ */
+async function storeLogs(task: TesTask, ctx: RunContext): Promise<void> {
+  const base = ctx.logsUrl?.replace(/\/+$/, '');
+  if (!base) return;
+  const stored: Record<string, string> = {};
+  try {
+    for (const index of task.executors.keys()) {
+      for (const stream of ['stdout', 'stderr']) {
+        const copy = logCopy(ctx, index, stream);
+        if (!existsSync(copy)) continue;
+        const url = `${base}/executor-${index}.${stream}`;
+        stored[`executor_${index}_${stream}`] = await storeFile(copy, url);
+      }
+    }
+  } catch (error) {
+    ctx.reporter.systemLog(`logs not stored: ${(error as Error).message}`);
+  }
+  ctx.reporter.addMetadata(stored);
+}
+
 /** Runs the attempt and reports everything; returns how it ended. */
 export async function runTask(
   task: TesTask,
@@ -136,7 +183,7 @@ export async function runTask(
     return 'SYSTEM_ERROR';
   }
   try {
-    await prepare(layout);
+    await prepare(layout, ctx);
     await fetchInputs(
       task.inputs ?? [],
       (input) => mapped(layout, input.path),
@@ -180,7 +227,8 @@ export async function runTask(
     }
   }
 
-  // 4. The final state.
+  // 4. The whole logs, when they are kept; then the final state.
+  await storeLogs(task, ctx);
   await reporter.setState(outcome);
   return outcome;
 }

@@ -4,10 +4,15 @@
  * mounted at their container paths, a private /tmp, and no network
  * unless the task asks for it. The image is not used: local mode runs the
  * host's binaries.
+ *
+ * Without cgroups, resources are held as well as a plain process can:
+ * `cpu_cores` pins the executor to that many CPUs (taskset), and
+ * `ram_gb` is watched by the worker (memory-watch.ts).
  */
-import { existsSync, lstatSync, readlinkSync } from 'node:fs';
-import type { TesExecutor } from '../shared/tes';
-import type { ContainerDriver } from './container-driver';
+import { createHash } from 'node:crypto';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import type { TesExecutor, TesResources } from '../shared/tes';
+import type { Command, ContainerDriver } from './container-driver';
 import type { Layout } from './layout';
 
 /** The sandbox program. */
@@ -105,13 +110,63 @@ export function sandboxExitCode(code: number, stderrTail: string): number {
   return failure[1] === 'No such file or directory' ? 127 : 126;
 }
 
+/** The CPUs this process may run on, from /proc/self/status. */
+export function allowedCpus(): number[] {
+  const status = readFileSync('/proc/self/status', 'utf8');
+  const list = /^Cpus_allowed_list:\s*(\S+)$/m.exec(status)?.[1] ?? '';
+  const cpus: number[] = [];
+  for (const range of list.split(',').filter(Boolean)) {
+    const [from, to = from] = range.split('-').map(Number);
+    for (let cpu = from as number; cpu <= (to as number); cpu += 1) {
+      cpus.push(cpu);
+    }
+  }
+  return cpus;
+}
+
+/**
+ * The CPUs an executor asking for `cores` runs on: that many of
+ * `allowed`, consecutive, starting where `name` hashes to, so that
+ * concurrent tasks spread out. Undefined when it may use them all.
+ */
+export function cpuSet(
+  cores: number | undefined,
+  allowed: number[],
+  name: string,
+): number[] | undefined {
+  const wanted = Math.ceil(cores ?? 0);
+  if (wanted <= 0 || wanted >= allowed.length) return undefined;
+  const start = createHash('sha256').update(name).digest().readUInt32BE(0);
+  return Array.from(
+    { length: wanted },
+    (_, i) => allowed[(start + i) % allowed.length] as number,
+  ).sort((a, b) => a - b);
+}
+
+/** Wraps the sandbox in what holds the task's resources. */
+function limited(
+  args: string[],
+  resources: TesResources | undefined,
+  name: string,
+): Command {
+  const cpus = cpuSet(resources?.cpu_cores, allowedCpus(), name);
+  const ram = resources?.ram_gb;
+  return {
+    file: cpus ? 'taskset' : BWRAP,
+    args: cpus ? ['--cpu-list', cpus.join(','), BWRAP, ...args] : args,
+    memoryLimitBytes: ram ? Math.ceil(ram * 2 ** 30) : undefined,
+  };
+}
+
 /** The local container driver: bubblewrap with the host's programs. */
 export const bubblewrapDriver: ContainerDriver = {
   prepare: async () => {},
-  command: (executor, layout, options) => ({
-    file: BWRAP,
-    args: sandboxArgs(executor, layout, options),
-  }),
+  command: (executor, layout, options) =>
+    limited(
+      sandboxArgs(executor, layout, options),
+      options.resources,
+      options.name,
+    ),
   exitCode: sandboxExitCode,
   // The sandbox dies with its process group.
   stop: async () => {},

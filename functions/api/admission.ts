@@ -17,12 +17,29 @@ import {
   type TesOutput,
   type TesTaskRequest,
 } from '../../shared/tes';
+import { urlProblem } from './checker';
+import { OUTPUT_SCHEMES } from './validate';
 
-/** Backend parameters the service understands, with their allowed values. */
-export const BACKEND_PARAMETERS: Readonly<Record<string, readonly string[]>> = {
+/** Backend parameters the service understands, each with its check. */
+export const BACKEND_PARAMETERS: Readonly<
+  Record<string, (value: string) => string | undefined>
+> = {
   /** `host` lets executors reach the network; the default, `none`, does not. */
-  network: ['none', 'host'],
+  network: oneOf('none', 'host'),
+  /**
+   * A file:// or gs:// folder: each executor's whole stdout and stderr
+   * are stored under it, at TASK_ID/ATTEMPT/executor-N.stdout (and
+   * .stderr), and named in the task log's metadata.
+   */
+  logs_url: (value) => urlProblem(value, OUTPUT_SCHEMES),
 };
+
+function oneOf(...allowed: string[]) {
+  return (value: string) =>
+    allowed.includes(value)
+      ? undefined
+      : `must be one of ${allowed.join(', ')}`;
+}
 
 /**
  * The largest task, as stored, in bytes. A Firestore document holds at
@@ -121,19 +138,20 @@ function checkResources(
   for (const [key, value] of Object.entries(
     resources?.backend_parameters ?? {},
   )) {
-    const allowed = Object.hasOwn(BACKEND_PARAMETERS, key)
+    const check = Object.hasOwn(BACKEND_PARAMETERS, key)
       ? BACKEND_PARAMETERS[key]
       : undefined;
     const field = `resources.backend_parameters.${key}`;
-    if (allowed && !allowed.includes(value)) {
-      problems.push({ field, message: `must be one of ${allowed.join(', ')}` });
-    } else if (!allowed && resources?.backend_parameters_strict) {
+    const problem = check?.(value);
+    if (problem) {
+      problems.push({ field, message: problem });
+    } else if (!check && resources?.backend_parameters_strict) {
       const known = Object.keys(BACKEND_PARAMETERS).join(', ');
       problems.push({
         field,
         message: `is not a backend parameter this service knows (known: ${known})`,
       });
-    } else if (!allowed) {
+    } else if (!check) {
       notes.push(
         `backend parameter "${key}" is not known to this service and was ignored`,
       );

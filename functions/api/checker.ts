@@ -29,6 +29,34 @@ function isSystemPath(p: string): boolean {
   return SYSTEM_FOLDERS.some((s) => p === s || p.startsWith(`${s}/`));
 }
 
+/**
+ * What is wrong with a URL that must be of one of `schemes`, if anything.
+ * A gs:// URL must name a valid bucket, and an object too when
+ * `needsObject` (a single file, not a prefix).
+ */
+export function urlProblem(
+  value: string,
+  schemes: string[],
+  needsObject = false,
+): string | undefined {
+  let scheme: string;
+  try {
+    scheme = new URL(value).protocol.replace(/:$/, '');
+  } catch {
+    return 'is not a valid URL';
+  }
+  if (!schemes.includes(scheme)) {
+    return `scheme "${scheme}" is not supported (supported: ${schemes.join(', ')})`;
+  }
+  if (scheme !== 'gs') return undefined;
+  const gs = parseGsUrl(value);
+  if ('problem' in gs) return gs.problem;
+  if (needsObject && (gs.name === '' || gs.name.endsWith('/'))) {
+    return 'must name an object, not a bucket or a folder';
+  }
+  return undefined;
+}
+
 /** Collects every problem of a request, each with its field path. */
 export class Checker {
   readonly problems: FieldProblem[] = [];
@@ -98,35 +126,15 @@ export class Checker {
     }
   }
 
-  /**
-   * A URL of one of `schemes`. A gs:// URL must name a valid bucket, and
-   * an object too when `needsObject` (a single file, not a prefix).
-   */
+  /** A URL of one of `schemes` (see urlProblem). */
   url(
     value: string,
     schemes: string[],
     field: string,
     needsObject = false,
   ): void {
-    let scheme: string;
-    try {
-      scheme = new URL(value).protocol.replace(/:$/, '');
-    } catch {
-      this.fail(field, 'is not a valid URL');
-      return;
-    }
-    if (!schemes.includes(scheme)) {
-      this.fail(
-        field,
-        `scheme "${scheme}" is not supported (supported: ${schemes.join(', ')})`,
-      );
-    } else if (scheme === 'gs') {
-      const gs = parseGsUrl(value);
-      if ('problem' in gs) this.fail(field, gs.problem);
-      else if (needsObject && (gs.name === '' || gs.name.endsWith('/'))) {
-        this.fail(field, 'must name an object, not a bucket or a folder');
-      }
-    }
+    const problem = urlProblem(value, schemes, needsObject);
+    if (problem) this.fail(field, problem);
   }
 
   fileType(obj: Json, field: string): void {

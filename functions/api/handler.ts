@@ -89,7 +89,12 @@ async function route(
         zones: deps.config.defaultZones,
       });
       const notes = [...notesFor(deps.config), ...admitted.notes];
-      const id = await deps.store.create(owner, admitted.request, notes);
+      const id = await deps.store.create(
+        owner,
+        admitted.request,
+        notes,
+        deps.config.logsUrl,
+      );
       deps.logger.info('task created', { taskId: id, owner });
       res.json({ id });
       return;

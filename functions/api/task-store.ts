@@ -60,6 +60,7 @@ export function newTaskRecord(
   owner: string,
   request: TesTaskRequest,
   notes: string[],
+  logsUrl?: string,
 ): TaskRecord {
   const now = new Date().toISOString();
   const tags = request.tags ?? {};
@@ -81,6 +82,7 @@ export function newTaskRecord(
     notes,
     attempt: 0,
     attempts: [],
+    logs_url: request.resources?.backend_parameters?.logs_url ?? logsUrl,
   };
 }
 
@@ -111,8 +113,9 @@ export class TaskStore {
     owner: string,
     request: TesTaskRequest,
     notes: string[],
+    logsUrl?: string,
   ): Promise<string> {
-    const record = newTaskRecord(owner, request, notes);
+    const record = newTaskRecord(owner, request, notes, logsUrl);
     await this.collection().doc(record.id).create(record);
     return record.id;
   }

@@ -53,13 +53,14 @@ function taskLogs(task: TaskRecord, full: boolean): TesTaskLog[] {
       ...(report?.system_logs ?? []),
       ...attempt.notes,
     ];
-    const hasMetadata = Object.keys(attempt.metadata).length > 0;
+    const metadata = { ...attempt.metadata, ...report?.metadata };
+    const hasMetadata = Object.keys(metadata).length > 0;
     return {
       start_time: report?.start_time,
       end_time: report?.end_time ?? attempt.end_time,
       logs: executorLogs(attempt, full),
       outputs: report?.outputs ?? [],
-      metadata: hasMetadata ? attempt.metadata : undefined,
+      metadata: hasMetadata ? metadata : undefined,
       system_logs: full ? lines : undefined,
     };
   });

@@ -148,6 +148,48 @@ describe('the worker', () => {
     );
   });
 
+  it('holds cpu_cores to that many CPUs, and kills an executor past ram_gb', async () => {
+    const pinned = await createTask(stack.url, {
+      resources: { cpu_cores: 1 },
+      executors: [sh('grep Cpus_allowed_list /proc/self/status')],
+    });
+    const hungry = await createTask(stack.url, {
+      resources: { ram_gb: 0.1 },
+      executors: [
+        sh(
+          'python3 -c "import time; b = bytearray(300 * 2**20); time.sleep(20)"',
+        ),
+        sh('echo never'),
+      ],
+    });
+    const modest = await createTask(stack.url, {
+      resources: { ram_gb: 0.5 },
+      executors: [sh('python3 -c "b = bytearray(50 * 2**20); print(len(b))"')],
+    });
+
+    const one = await waitForEnd(stack.url, pinned);
+    assert.equal(one.state, 'COMPLETE', systemLogs(one));
+    assert.match(
+      one.logs?.[0]?.logs[0]?.stdout ?? '',
+      /^Cpus_allowed_list:\s+\d+\n$/,
+    );
+
+    const killed = await waitForEnd(stack.url, hungry);
+    assert.equal(killed.state, 'EXECUTOR_ERROR');
+    assert.deepEqual(
+      killed.logs?.[0]?.logs.map((l) => l.exit_code),
+      [137],
+    );
+    assert.match(
+      systemLogs(killed),
+      /executor 0 killed: its processes held \d+ MiB, over the task's ram_gb \(102 MiB\)/,
+    );
+
+    const fine = await waitForEnd(stack.url, modest);
+    assert.equal(fine.state, 'COMPLETE', systemLogs(fine));
+    assert.equal(fine.logs?.[0]?.logs[0]?.stdout, `${50 * 2 ** 20}\n`);
+  });
+
   it('stores wildcard and directory outputs, one log per file', async () => {
     const out = mkdtempSync(path.join(os.tmpdir(), 'tes-out-'));
     const id = await createTask(stack.url, {

@@ -257,6 +257,7 @@ describe('terraform/ matches the manifest', () => {
       assert.equal(env.TES_MODE, 'gcp');
       assert.ok(env.TES_PROJECT, 'TES_PROJECT is set');
       assert.ok(env.TES_ZONES, 'TES_ZONES is set');
+      assert.match(String(env.TES_LOGS_URL), /^gs:\/\/\$\{.+\}\/logs$/);
     });
   }
 
