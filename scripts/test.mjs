@@ -23,6 +23,8 @@ runMain(() => {
     bubblewrap: 'bwrap',
     bowtie2: 'bowtie2',
     samtools: 'samtools',
+    // The sandbox's own python, for the memory-limit tests.
+    'python3-minimal': '/usr/bin/python3',
   });
   checkEmulators();
 
