@@ -8,24 +8,59 @@
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
 import { Storage } from '@google-cloud/storage';
-import { gsLocation } from '../shared/gs-url';
+import { type GsLocation, gsLocation } from '../shared/gs-url';
 import { forEachLimited } from './pool';
 
-let client: Storage | undefined;
+/** The Cloud Storage calls the worker makes, and no others. */
+export interface ObjectStore {
+  /** Writes one object's bytes to the file `dest`. */
+  download(object: GsLocation, dest: string): Promise<void>;
+  /** The names of every object of `bucket` that starts with `prefix`. */
+  list(bucket: string, prefix: string): Promise<string[]>;
+  /** Stores the file `source` as one object. */
+  upload(source: string, object: GsLocation): Promise<void>;
+}
 
-function storage(): Storage {
+/** An ObjectStore backed by the @google-cloud/storage client. */
+export class CloudStorageObjects implements ObjectStore {
+  constructor(private readonly storage: Storage) {}
+
+  async download(object: GsLocation, dest: string): Promise<void> {
+    const file = this.storage.bucket(object.bucket).file(object.name);
+    await file.download({ destination: dest });
+  }
+
+  async list(bucket: string, prefix: string): Promise<string[]> {
+    const [files] = await this.storage
+      .bucket(bucket)
+      .getFiles({ prefix, autoPaginate: true });
+    return files.map((f) => f.name);
+  }
+
+  async upload(source: string, object: GsLocation): Promise<void> {
+    // Resumable above 5 MB, the client's default: one request below.
+    await this.storage
+      .bucket(object.bucket)
+      .upload(source, { destination: object.name });
+  }
+}
+
+let store: ObjectStore | undefined;
+
+function objects(): ObjectStore {
   // Against the emulator a failed call is a bug to see at once, not a
   // reason to retry for 15 s.
-  client ??= new Storage({
-    retryOptions: { autoRetry: !process.env.STORAGE_EMULATOR_HOST },
-  });
-  return client;
+  store ??= new CloudStorageObjects(
+    new Storage({
+      retryOptions: { autoRetry: !process.env.STORAGE_EMULATOR_HOST },
+    }),
+  );
+  return store;
 }
 
 /** Downloads one object to `dest`. */
 export async function downloadObject(url: string, dest: string): Promise<void> {
-  const { bucket, name } = gsLocation(url);
-  await storage().bucket(bucket).file(name).download({ destination: dest });
+  await objects().download(gsLocation(url), dest);
 }
 
 /**
@@ -59,32 +94,32 @@ export async function downloadPrefix(
 ): Promise<PrefixDownload> {
   const { bucket, name } = gsLocation(url);
   const prefix = name === '' || name.endsWith('/') ? name : `${name}/`;
-  const [objects] = await storage()
-    .bucket(bucket)
-    .getFiles({ prefix, autoPaginate: true });
-  if (objects.length === 0) {
+  const names = await objects().list(bucket, prefix);
+  if (names.length === 0) {
     throw new Error(`no objects under gs://${bucket}/${prefix}`);
   }
 
   const skipped: string[] = [];
-  const wanted: { file: (typeof objects)[number]; to: string }[] = [];
-  for (const file of objects) {
-    if (file.name.endsWith('/')) continue;
-    const to = placeUnder(dest, file.name.slice(prefix.length));
-    if (to) wanted.push({ file, to });
-    else skipped.push(file.name);
+  const wanted: { name: string; to: string }[] = [];
+  for (const object of names) {
+    if (object.endsWith('/')) continue;
+    const to = placeUnder(dest, object.slice(prefix.length));
+    if (to) wanted.push({ name: object, to });
+    else skipped.push(object);
   }
   await mkdir(dest, { recursive: true });
-  await forEachLimited(wanted, parallel, async ({ file, to }) => {
-    await mkdir(path.dirname(to), { recursive: true });
-    await file.download({ destination: to });
+  await forEachLimited(wanted, parallel, async (object) => {
+    await mkdir(path.dirname(object.to), { recursive: true });
+    await objects().download({ bucket, name: object.name }, object.to);
   });
   return { files: wanted.length, skipped };
 }
 
 /** Uploads the file at `source` as the object the URL names. */
 export async function uploadFile(source: string, url: string): Promise<void> {
-  const { bucket, name } = gsLocation(url);
-  if (name === '') throw new Error(`${url}: names a bucket, not an object`);
-  await storage().bucket(bucket).upload(source, { destination: name });
+  const object = gsLocation(url);
+  if (object.name === '') {
+    throw new Error(`${url}: names a bucket, not an object`);
+  }
+  await objects().upload(source, object);
 }
