@@ -71,6 +71,18 @@ function startMaintenanceTicks(projectId: string): NodeJS.Timeout {
   return timer;
 }
 
+/**
+ * Stops the stack once whoever started it is gone (npm or a test run
+ * killed outright): an orphaned stack would keep its ports and workers.
+ */
+function stopWithParent(stop: () => Promise<void>): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) stop().catch(() => process.exit(1));
+  }, 1000);
+  timer.unref();
+}
+
 async function main(): Promise<void> {
   // Nothing local may ever look for a metadata server.
   process.env.METADATA_SERVER_DETECTION = 'none';
@@ -134,16 +146,21 @@ async function main(): Promise<void> {
     for (const s of served) s.server.closeAllConnections();
     await Promise.all(served.map((s) => new Promise((r) => s.server.close(r))));
     await backends.stop();
+    logger.info('stopped');
     process.exit(0);
   };
   process.off('SIGINT', stopEarly);
   process.off('SIGTERM', stopEarly);
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
+  stopWithParent(shutdown);
 
   const api = served.find(
     (s) => s.name === 'tes-api',
   ) as (typeof served)[number];
+  console.log(
+    `Cloud Storage emulator at ${backends.storageHost} (set STORAGE_EMULATOR_HOST to it)`,
+  );
   // The one line scripts and tests wait for.
   console.log(`TES API ready at ${api.url}/ga4gh/tes/v1`);
 }

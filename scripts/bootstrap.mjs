@@ -94,6 +94,7 @@ export function checkEmulators() {
 
 /** Compiles the TypeScript into dist/. */
 export function build() {
+  console.log('Building (tsc)...');
   run(process.execPath, [
     path.join(root, 'node_modules', 'typescript', 'bin', 'tsc'),
     '-p',

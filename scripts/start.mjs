@@ -24,8 +24,14 @@ runMain(() => {
       env: { ...process.env, METADATA_SERVER_DETECTION: 'none' },
     },
   );
-  // Ctrl-C reaches the stack through the terminal; forward other stops.
+  // Every stop is passed on, and this process stays until the stack has
+  // stopped: a Ctrl-C reaches both, which the stack takes as one stop.
   process.on('SIGTERM', () => child.kill('SIGTERM'));
-  process.on('SIGINT', () => undefined);
+  process.on('SIGINT', () => child.kill('SIGINT'));
+  // npm killed without passing the signal on: stop rather than linger.
+  const parent = process.ppid;
+  setInterval(() => {
+    if (process.ppid !== parent) child.kill('SIGTERM');
+  }, 1000).unref();
   child.on('exit', (code) => process.exit(code ?? 1));
 });

@@ -13,6 +13,28 @@ export interface GsLocation {
 /** Bucket names: 3 to 222 lowercase letters, digits, dots, - and _. */
 const BUCKET = /^[a-z0-9][a-z0-9._-]{1,220}[a-z0-9]$/;
 
+/** What else Cloud Storage refuses in a bucket name, if anything. */
+function bucketProblem(bucket: string): string | undefined {
+  if (!BUCKET.test(bucket)) return 'is not a valid bucket name';
+  if (/\.\.|\.-|-\./.test(bucket)) {
+    return 'is not a valid bucket name ("..", ".-" and "-." are refused)';
+  }
+  if (/^goog|g(o|0)(o|0)gle/.test(bucket)) {
+    return 'is not a valid bucket name (names with "goog" or "google" are reserved)';
+  }
+  if (/^\d+\.\d+\.\d+\.\d+$/.test(bucket)) {
+    return 'is not a valid bucket name (it is an IP address)';
+  }
+  const parts = bucket.split('.');
+  if (parts.length === 1 && bucket.length > 63) {
+    return 'is not a valid bucket name (more than 63 characters without dots)';
+  }
+  if (parts.some((part) => part.length > 63)) {
+    return 'is not a valid bucket name (a dot-separated part is over 63 characters)';
+  }
+  return undefined;
+}
+
 /** The most bytes an object name may have. */
 const MAX_NAME_BYTES = 1024;
 
@@ -23,9 +45,8 @@ export function parseGsUrl(url: string): GsLocation | { problem: string } {
   const slash = rest.indexOf('/');
   const bucket = slash < 0 ? rest : rest.slice(0, slash);
   const name = slash < 0 ? '' : rest.slice(slash + 1);
-  if (!BUCKET.test(bucket)) {
-    return { problem: `"${bucket}" is not a valid bucket name` };
-  }
+  const problem = bucketProblem(bucket);
+  if (problem) return { problem: `"${bucket}" ${problem}` };
   if (Buffer.byteLength(name) > MAX_NAME_BYTES) {
     return { problem: `object names are at most ${MAX_NAME_BYTES} bytes` };
   }

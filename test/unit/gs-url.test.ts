@@ -28,6 +28,21 @@ describe('gs:// URLs', () => {
     assert.deepEqual(parseGsUrl('gs://-dash/x'), {
       problem: '"-dash" is not a valid bucket name',
     });
+    const refused = [
+      ['gs://a..b/x', '"..", ".-" and "-." are refused'],
+      ['gs://a.-b/x', '"..", ".-" and "-." are refused'],
+      ['gs://goog-data/x', 'names with "goog" or "google" are reserved'],
+      ['gs://my-g00gle/x', 'names with "goog" or "google" are reserved'],
+      ['gs://10.0.0.1/x', 'it is an IP address'],
+      [`gs://${'a'.repeat(64)}/x`, 'more than 63 characters without dots'],
+      [`gs://b.${'a'.repeat(64)}/x`, 'a dot-separated part is over 63'],
+    ];
+    for (const [url, reason] of refused) {
+      const parsed = parseGsUrl(url as string);
+      assert.ok('problem' in parsed, url);
+      assert.ok(parsed.problem.includes(reason as string), parsed.problem);
+    }
+    assert.ok(!('problem' in parseGsUrl(`gs://a.${'b'.repeat(63)}.c/x`)));
     assert.deepEqual(parseGsUrl(`gs://bucket/${'x'.repeat(1025)}`), {
       problem: 'object names are at most 1024 bytes',
     });
