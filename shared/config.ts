@@ -5,6 +5,7 @@
  */
 import os from 'node:os';
 import path from 'node:path';
+import { fileUrlProblem } from './file-url';
 import { parseGsUrl } from './gs-url';
 import { loadReliabilityPolicy, type ReliabilityPolicy } from './reliability';
 
@@ -137,9 +138,8 @@ function logsUrl(env: NodeJS.ProcessEnv): string | undefined {
       `TES_LOGS_URL must be a gs:// or file:// folder, got "${value}"`,
     );
   }
-  if (gs && 'problem' in gs) {
-    throw new ConfigError(`TES_LOGS_URL: ${gs.problem}`);
-  }
+  const problem = gs ? 'problem' in gs && gs.problem : fileUrlProblem(value);
+  if (problem) throw new ConfigError(`TES_LOGS_URL ${problem}`);
   return value;
 }
 

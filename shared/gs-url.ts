@@ -53,6 +53,16 @@ export function parseGsUrl(url: string): GsLocation | { problem: string } {
   if (/[\r\n]/.test(name)) {
     return { problem: 'object names cannot contain line breaks' };
   }
+  // Cloud Storage refuses "." and ".."; an empty segment ("a//b") is
+  // legal there but no path, and the emulator folds it away. A trailing
+  // "/" (a folder) is fine.
+  const segments = name.replace(/\/$/, '').split('/');
+  if (
+    name !== '' &&
+    segments.some((s) => s === '' || s === '.' || s === '..')
+  ) {
+    return { problem: 'object names cannot have empty, "." or ".." segments' };
+  }
   return { bucket, name };
 }
 

@@ -63,23 +63,37 @@ export async function downloadObject(url: string, dest: string): Promise<void> {
   await objects().download(gsLocation(url), dest);
 }
 
+/** A file system's limit on one name, in bytes. */
+const MAX_NAME_PART_BYTES = 255;
+
 /**
- * Where an object under a prefix goes below `dest`, or undefined for a
- * name that would climb out of it (`..`, empty or `.` segments).
+ * Why an object under a prefix cannot be a file below the folder, if it
+ * cannot: a name that would climb out of it (`..`, empty or `.` parts),
+ * a part too long for a file name, or a name that other objects use as
+ * their folder (`a/b` beside `a/b/c`).
  */
-function placeUnder(dest: string, relative: string): string | undefined {
-  const segments = relative.split('/');
-  if (segments.some((s) => s === '' || s === '.' || s === '..')) {
-    return undefined;
+function unplaceable(relative: string, folders: Set<string>) {
+  const parts = relative.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..')) {
+    return 'is not a path below';
   }
-  return path.join(dest, ...segments);
+  if (parts.some((p) => Buffer.byteLength(p) > MAX_NAME_PART_BYTES)) {
+    return `has a part over ${MAX_NAME_PART_BYTES} bytes, too long a file name below`;
+  }
+  if (folders.has(relative)) return 'is also a folder of other objects below';
+  return undefined;
+}
+
+/** An object of a prefix left out of a DIRECTORY input, and why. */
+export interface SkippedObject {
+  name: string;
+  reason: string;
 }
 
 /** What a prefix download fetched and skipped. */
 export interface PrefixDownload {
   files: number;
-  /** Object names that cannot be a path below the folder. */
-  skipped: string[];
+  skipped: SkippedObject[];
 }
 
 /**
@@ -99,13 +113,26 @@ export async function downloadPrefix(
     throw new Error(`no objects under gs://${bucket}/${prefix}`);
   }
 
-  const skipped: string[] = [];
+  const relatives = names.map((n) => n.slice(prefix.length));
+  const folders = new Set<string>();
+  for (const relative of relatives) {
+    const parts = relative.split('/');
+    for (let i = 1; i < parts.length; i += 1) {
+      folders.add(parts.slice(0, i).join('/'));
+    }
+  }
+  const skipped: SkippedObject[] = [];
   const wanted: { name: string; to: string }[] = [];
-  for (const object of names) {
-    if (object.endsWith('/')) continue;
-    const to = placeUnder(dest, object.slice(prefix.length));
-    if (to) wanted.push({ name: object, to });
-    else skipped.push(object);
+  for (const [i, relative] of relatives.entries()) {
+    const object = names[i] as string;
+    if (relative === '' || relative.endsWith('/')) continue;
+    const reason = unplaceable(relative, folders);
+    if (reason) skipped.push({ name: object, reason });
+    else
+      wanted.push({
+        name: object,
+        to: path.join(dest, ...relative.split('/')),
+      });
   }
   await mkdir(dest, { recursive: true });
   await forEachLimited(wanted, parallel, async (object) => {

@@ -9,9 +9,9 @@ import { cp, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { fileURLToPath } from 'node:url';
+import { filePath } from '../shared/file-url';
 import type { TesInput } from '../shared/tes';
-import { downloadObject, downloadPrefix } from './gcs';
+import { downloadObject, downloadPrefix, type SkippedObject } from './gcs';
 import { forEachLimited } from './pool';
 import { checkInputUrl } from './url-guard';
 
@@ -23,7 +23,7 @@ export interface Fetched {
   files: number;
   bytes: number;
   /** Objects of a gs:// prefix whose names cannot be paths. */
-  skipped: string[];
+  skipped: SkippedObject[];
 }
 
 /** An input that could not be fetched, with the URL and the reason. */
@@ -77,13 +77,13 @@ async function measure(host: string): Promise<Omit<Fetched, 'skipped'>> {
 
 async function fetchInput(input: TesInput, dest: string): Promise<Fetched> {
   await mkdir(path.dirname(dest), { recursive: true });
-  let skipped: string[] = [];
+  let skipped: SkippedObject[] = [];
   const url = input.url;
   const scheme = url === undefined ? 'content' : new URL(url).protocol;
   if (input.content !== undefined) {
     await writeFile(dest, input.content);
   } else if (scheme === 'file:') {
-    await cp(fileURLToPath(url as string), dest, {
+    await cp(filePath(url as string), dest, {
       recursive: input.type === 'DIRECTORY',
     });
   } else if (scheme === 'http:' || scheme === 'https:') {

@@ -49,7 +49,9 @@ function neededDirectories(task: TesTask): string[] {
   }
   for (const output of task.outputs ?? []) {
     const base = globBase(output.path);
-    if (base !== output.path) dirs.add(output.path_prefix ?? base);
+    // Every match lies under the pattern's wildcard-free folder (itself
+    // under path_prefix, which may be as high as "/").
+    if (base !== output.path) dirs.add(base);
     else
       dirs.add(
         output.type === 'DIRECTORY' ? output.path : parentOf(output.path),
@@ -62,8 +64,9 @@ function neededDirectories(task: TesTask): string[] {
       if (file) dirs.add(parentOf(file));
     }
   }
+  // "/data/w/" and "/data/w" are one folder: mounts never end in "/".
   return [...dirs]
-    .map((d) => path.posix.normalize(d))
+    .map((d) => path.posix.normalize(d).replace(/(.)\/+$/, '$1'))
     .filter((d) => d !== '/' && !isSystemPath(d));
 }
 

@@ -3,8 +3,12 @@
  * quarter second, the resident memory of a process and all its
  * descendants is summed from /proc, and the whole group is killed once
  * the sum passes the limit. Shared pages count once per process, so the
- * sum errs high: a task is never let past its limit, only stopped a
- * little early.
+ * sum errs high.
+ *
+ * Limitation: this is a watch, not a wall. A program that allocates fast
+ * gets a quarter second past the limit before it is killed (hundreds of
+ * MB), and memory held in files on a tmpfs is not resident memory of any
+ * process (the sandbox caps its /dev/shm instead, see sandbox.ts).
  */
 import { readdir, readFile } from 'node:fs/promises';
 

@@ -7,7 +7,9 @@
  */
 import { chmod, copyFile, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
+import { filePath } from '../shared/file-url';
+import { parseGsUrl } from '../shared/gs-url';
 import type { TesOutput, TesOutputFileLog } from '../shared/tes';
 import { uploadFile } from './gcs';
 import { hasGlob, segmentPattern } from './glob';
@@ -22,13 +24,23 @@ interface Found {
   url: string;
 }
 
+/** A file not stored, and why: a symbolic link, a name no URL can carry. */
+export interface Skipped {
+  path: string;
+  reason: string;
+}
+
 /** What storing the outputs produced. */
 export interface StoredOutputs {
+  /** One per file stored, even when storing the rest failed. */
   logs: TesOutputFileLog[];
   /** Declared outputs (not patterns) that the executors never produced. */
   missing: TesOutput[];
-  /** Paths skipped because they are symbolic links. */
-  links: string[];
+  /** Declared folders that the executors left empty. */
+  empty: TesOutput[];
+  skipped: Skipped[];
+  /** Why storing stopped, when a file could not be stored. */
+  error?: string;
 }
 
 /** How many output files are stored at once. */
@@ -45,13 +57,39 @@ function joinUrl(base: string, relative: string): string {
   return `${base.replace(/\/+$/, '')}/${encoded}`;
 }
 
-/** Every regular file under `dir` (links are neither followed nor kept). */
-async function filesUnder(dir: string): Promise<string[]> {
+const LINK = 'is a symbolic link';
+
+/**
+ * The regular files under `dir`, and the links among its entries (links
+ * are never followed, so a linked folder's files are not listed).
+ */
+async function filesUnder(
+  dir: string,
+): Promise<{ files: string[]; links: string[] }> {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  return entries
-    .filter((e) => e.isFile())
-    .map((e) => path.join(e.parentPath, e.name))
-    .sort();
+  const full = (e: (typeof entries)[number]) => path.join(e.parentPath, e.name);
+  return {
+    files: entries
+      .filter((e) => e.isFile())
+      .map(full)
+      .sort(),
+    links: entries
+      .filter((e) => e.isSymbolicLink())
+      .map(full)
+      .sort(),
+  };
+}
+
+/**
+ * The file of `url`, or why it cannot be stored there: a gs:// object
+ * name the task's file names cannot make (a line break, too long).
+ */
+function found(host: string, containerPath: string, url: string) {
+  const gs = url.startsWith('gs://') ? parseGsUrl(url) : undefined;
+  if (gs && 'problem' in gs) {
+    return { skipped: { path: containerPath, reason: gs.problem } };
+  }
+  return { file: { hostPath: host, containerPath, url } };
 }
 
 /** The files of one host path: itself, or every file of a directory. */
@@ -59,24 +97,39 @@ async function expand(
   host: string,
   containerPath: string,
   url: string,
-  links: string[],
+  skipped: Skipped[],
 ): Promise<Found[]> {
   const info = await lstat(host).catch(() => undefined);
   if (!info) return [];
   if (info.isSymbolicLink()) {
-    links.push(containerPath);
+    skipped.push({ path: containerPath, reason: LINK });
     return [];
   }
-  if (info.isFile()) return [{ hostPath: host, containerPath, url }];
-  if (!info.isDirectory()) return [];
-  return (await filesUnder(host)).map((file) => {
-    const relative = path.relative(host, file).split(path.sep).join('/');
-    return {
-      hostPath: file,
-      containerPath: path.posix.join(containerPath, relative),
-      url: joinUrl(url, relative),
-    };
-  });
+  if (!info.isFile() && !info.isDirectory()) return [];
+  const relativeOf = (file: string) =>
+    path.relative(host, file).split(path.sep).join('/');
+  const listed = info.isFile()
+    ? { files: [host], links: [] }
+    : await filesUnder(host);
+  for (const link of listed.links) {
+    const at = path.posix.join(containerPath, relativeOf(link));
+    skipped.push({ path: at, reason: LINK });
+  }
+
+  const files: Found[] = [];
+  for (const file of listed.files) {
+    const relative = relativeOf(file);
+    const result = info.isFile()
+      ? found(file, containerPath, url)
+      : found(
+          file,
+          path.posix.join(containerPath, relative),
+          joinUrl(url, relative),
+        );
+    if (result.file) files.push(result.file);
+    else skipped.push(result.skipped);
+  }
+  return files;
 }
 
 /** Container paths under `dir` whose segments match `segments`. */
@@ -110,29 +163,31 @@ async function matchGlob(
 async function find(
   layout: Layout,
   output: TesOutput,
-  links: string[],
+  skipped: Skipped[],
 ): Promise<Found[]> {
+  // Links above the output are refused outright; the output itself, or a
+  // match, may be a link, which expand() skips and reports.
   if (!hasGlob(output.path)) {
     const host = hostPath(layout, output.path);
     if (!host) return [];
-    assertNoLinks(layout.root, host);
-    return expand(host, output.path, output.url, links);
+    assertNoLinks(layout.root, path.dirname(host));
+    return expand(host, output.path, output.url, skipped);
   }
 
   const prefix = output.path_prefix ?? '';
   const segments = output.path.split('/').filter(Boolean);
-  const found: Found[] = [];
+  const files: Found[] = [];
   for (const match of await matchGlob(layout, '/', segments)) {
     const host = hostPath(layout, match);
     if (!host) continue;
-    assertNoLinks(layout.root, host);
+    assertNoLinks(layout.root, path.dirname(host));
     const url = joinUrl(
       output.url,
       match.slice(prefix.length).replace(/^\/+/, ''),
     );
-    found.push(...(await expand(host, match, url, links)));
+    files.push(...(await expand(host, match, url, skipped)));
   }
-  return found;
+  return files;
 }
 
 /**
@@ -148,7 +203,7 @@ export async function storeFile(source: string, url: string): Promise<string> {
   if (scheme !== 'file:') {
     throw new Error(`${url}: scheme ${scheme} is not supported`);
   }
-  const dest = fileURLToPath(url);
+  const dest = filePath(url);
   await mkdir(path.dirname(dest), { recursive: true });
   await copyFile(source, dest);
   // Executors run as root: no setuid or setgid file leaves the task.
@@ -167,24 +222,51 @@ async function store(found: Found): Promise<TesOutputFileLog> {
   };
 }
 
-/** Stores every output of the task laid out in `layout`. */
+/** Whether the container path is a folder on the host (an empty one). */
+async function isFolder(layout: Layout, containerPath: string) {
+  const host = hostPath(layout, containerPath);
+  const info = host ? await lstat(host).catch(() => undefined) : undefined;
+  return info?.isDirectory() ?? false;
+}
+
+/**
+ * Stores every output of the task laid out in `layout`, a few files at a
+ * time. Once `signal` aborts (a cancel), no further file is started.
+ */
 export async function storeOutputs(
   outputs: TesOutput[],
   layout: Layout,
+  signal?: AbortSignal,
 ): Promise<StoredOutputs> {
-  const result: StoredOutputs = { logs: [], missing: [], links: [] };
+  const result: StoredOutputs = {
+    logs: [],
+    missing: [],
+    empty: [],
+    skipped: [],
+  };
   const files: Found[] = [];
   for (const output of outputs) {
-    const found = await find(layout, output, result.links);
-    if (found.length === 0 && !hasGlob(output.path))
-      result.missing.push(output);
+    const found = await find(layout, output, result.skipped);
     files.push(...found);
+    if (found.length > 0 || hasGlob(output.path)) continue;
+    if (await isFolder(layout, output.path)) result.empty.push(output);
+    else result.missing.push(output);
   }
+
   // Logged in the order found, whichever upload ends first.
   const logs: TesOutputFileLog[] = new Array(files.length);
-  await forEachLimited(files, PARALLEL_UPLOADS, async (file, i) => {
-    logs[i] = await store(file);
-  });
-  result.logs = logs;
+  try {
+    await forEachLimited(
+      files,
+      PARALLEL_UPLOADS,
+      async (file, i) => {
+        logs[i] = await store(file);
+      },
+      signal,
+    );
+  } catch (error) {
+    result.error = (error as Error).message;
+  }
+  result.logs = logs.filter(Boolean);
   return result;
 }

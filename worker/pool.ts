@@ -6,17 +6,19 @@
 
 /**
  * Calls `fn` on every item, at most `limit` at once. Rejects with the
- * first failure; items not yet started are then skipped.
+ * first failure; items not yet started are then skipped, as they are
+ * once `signal` aborts (those already started run to their end).
  */
 export async function forEachLimited<T>(
   items: readonly T[],
   limit: number,
   fn: (item: T, index: number) => Promise<void>,
+  signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
   let failed = false;
   const lane = async () => {
-    while (!failed && next < items.length) {
+    while (!failed && !signal?.aborted && next < items.length) {
       const index = next;
       next += 1;
       try {

@@ -13,6 +13,7 @@ import type {
   WorkerEvent,
   WorkerEventBody,
 } from '../shared/messages';
+import { boundReport } from '../shared/report-bounds';
 import { TOPICS } from '../shared/topology';
 
 /** The shortest time between two published reports. */
@@ -63,15 +64,16 @@ export class Reporter {
     await this.publisher.publish(TOPICS.workerEvents, event);
   }
 
+  /** The whole report so far, cut to what one message can carry. */
   private snapshot(): AttemptReport {
     const executors = this.report.executors.map(
       (e, i) => this.live.get(i)?.() ?? e,
     );
-    return {
+    return boundReport({
       ...this.report,
       executors,
       system_logs: [...this.report.system_logs],
-    };
+    });
   }
 
   /** Publishes the current report, after any publish under way. */

@@ -122,21 +122,29 @@ async function runExecutors(
   return 'COMPLETE';
 }
 
+/** Stores the outputs and tells the user what was not stored, and why. */
 async function storeTaskOutputs(
   task: TesTask,
   layout: Layout,
   ctx: RunContext,
-) {
-  const stored = await storeOutputs(task.outputs ?? [], layout);
-  for (const link of stored.links) {
-    ctx.reporter.systemLog(`output not stored: ${link} is a symbolic link`);
+): Promise<boolean> {
+  const stored = await storeOutputs(task.outputs ?? [], layout, ctx.signal);
+  for (const { path: file, reason } of stored.skipped) {
+    ctx.reporter.systemLog(`output not stored: ${file} ${reason}`);
   }
   for (const output of stored.missing) {
     ctx.reporter.systemLog(
       `output not found: ${output.path} (nothing stored at ${output.url})`,
     );
   }
+  for (const output of stored.empty) {
+    ctx.reporter.systemLog(
+      `output folder empty: ${output.path} (nothing stored at ${output.url})`,
+    );
+  }
+  if (stored.error) ctx.reporter.systemLog(`output failed: ${stored.error}`);
   ctx.reporter.setOutputs(stored.logs);
+  return stored.error === undefined;
 }
 
 /**
@@ -150,6 +158,7 @@ async function storeLogs(task: TesTask, ctx: RunContext): Promise<void> {
   const stored: Record<string, string> = {};
   try {
     for (const index of task.executors.keys()) {
+      if (ctx.signal.aborted) break;
       for (const stream of ['stdout', 'stderr']) {
         const copy = logCopy(ctx, index, stream);
         if (!existsSync(copy)) continue;
@@ -192,9 +201,9 @@ export async function runTask(
         reporter.systemLog(
           `input fetched: ${input.url ?? 'content'} -> ${input.path} (${count}${bytes} bytes)`,
         );
-        for (const name of skipped) {
+        for (const { name, reason } of skipped) {
           reporter.systemLog(
-            `input object skipped: ${name} is not a path below ${input.path}`,
+            `input object skipped: ${name} ${reason} ${input.path}`,
           );
         }
       },
@@ -220,12 +229,14 @@ export async function runTask(
   // 3. Outputs, even after an executor error: they often explain it.
   if (outcome !== 'SYSTEM_ERROR') {
     try {
-      await storeTaskOutputs(task, layout, ctx);
+      if (!(await storeTaskOutputs(task, layout, ctx)))
+        outcome = 'SYSTEM_ERROR';
     } catch (error) {
       reporter.systemLog(`output failed: ${(error as Error).message}`);
       outcome = 'SYSTEM_ERROR';
     }
   }
+  if (ctx.signal.aborted) return 'ABORTED';
 
   // 4. The whole logs, when they are kept; then the final state.
   await storeLogs(task, ctx);

@@ -6,8 +6,8 @@
  * host's binaries.
  *
  * Without cgroups, resources are held as well as a plain process can:
- * `cpu_cores` pins the executor to that many CPUs (taskset), and
- * `ram_gb` is watched by the worker (memory-watch.ts).
+ * `cpu_cores` pins the executor to that many CPUs (taskset), `ram_gb` is
+ * watched by the worker (memory-watch.ts), and /dev/shm is a small tmpfs.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
@@ -23,6 +23,9 @@ const DEFAULT_PATH =
   '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin';
 
 const READ_ONLY_DIRS = ['/usr', '/etc', '/opt'];
+
+/** The size of the sandbox's /dev/shm, as Docker's default. */
+export const SHM_BYTES = 64 * 2 ** 20;
 
 /** Input files mounted read-only one by one, at most. */
 export const MAX_READ_ONLY_FILES = 256;
@@ -78,7 +81,16 @@ export function sandboxArgs(
     '/proc/sys',
     '/proc/sys',
   );
-  args.push('--dev', '/dev');
+  // /dev/shm is memory no process's resident size shows: capped as
+  // Docker caps it by default.
+  args.push(
+    '--dev',
+    '/dev',
+    '--size',
+    String(SHM_BYTES),
+    '--tmpfs',
+    '/dev/shm',
+  );
 
   for (const mount of layout.mounts) {
     args.push('--bind', mount.hostPath, mount.containerPath);

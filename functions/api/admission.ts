@@ -31,8 +31,18 @@ export const BACKEND_PARAMETERS: Readonly<
    * are stored under it, at TASK_ID/ATTEMPT/executor-N.stdout (and
    * .stderr), and named in the task log's metadata.
    */
-  logs_url: (value) => urlProblem(value, OUTPUT_SCHEMES),
+  logs_url: (value) =>
+    urlProblem(value, OUTPUT_SCHEMES) ??
+    (Buffer.byteLength(value) > MAX_LOGS_URL_BYTES
+      ? `must be at most ${MAX_LOGS_URL_BYTES} bytes, to leave room for the names below it`
+      : undefined),
 };
+
+/**
+ * The longest logs_url: the object names below it (task id, attempt,
+ * executor-N.stderr) must stay within Cloud Storage's 1024 bytes.
+ */
+const MAX_LOGS_URL_BYTES = 900;
 
 function oneOf(...allowed: string[]) {
   return (value: string) =>

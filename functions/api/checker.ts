@@ -4,6 +4,7 @@
  */
 import path from 'node:path';
 import type { FieldProblem } from '../../shared/errors';
+import { fileUrlProblem } from '../../shared/file-url';
 import { parseGsUrl } from '../../shared/gs-url';
 
 /** A JSON object as the request carries it. */
@@ -48,6 +49,7 @@ export function urlProblem(
   if (!schemes.includes(scheme)) {
     return `scheme "${scheme}" is not supported (supported: ${schemes.join(', ')})`;
   }
+  if (scheme === 'file') return fileUrlProblem(value);
   if (scheme !== 'gs') return undefined;
   const gs = parseGsUrl(value);
   if ('problem' in gs) return gs.problem;

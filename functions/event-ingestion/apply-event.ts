@@ -5,49 +5,11 @@
  * them in any order converges on the same document, because each worker
  * report replaces the one before and an older one is ignored.
  */
-import type { AttemptReport, WorkerEvent } from '../../shared/messages';
+import type { WorkerEvent } from '../../shared/messages';
+import { boundReport } from '../../shared/report-bounds';
 import { canTransition, isTerminal } from '../../shared/state-machine';
 import type { AttemptRecord, TaskRecord } from '../../shared/task-record';
 import type { TaskState } from '../../shared/tes';
-
-/**
- * The most a stored report may take. A report past it (a worker that
- * reports too much) is cut, never stored whole: a document over
- * Firestore's 1 MiB would be refused, and its event retried forever.
- */
-export const MAX_REPORT_BYTES = 512 * 1024;
-
-function size(value: unknown): number {
-  return Buffer.byteLength(JSON.stringify(value));
-}
-
-/** Cuts a report down to MAX_REPORT_BYTES, keeping the newest of each list. */
-export function boundReport(report: AttemptReport): AttemptReport {
-  if (size(report) <= MAX_REPORT_BYTES) return report;
-  const lines = report.system_logs.length;
-  const files = report.outputs.length;
-  // Halve what is kept until it fits: tails, then log lines, then the
-  // output file logs; at 0 only the executors' exit codes are left.
-  for (let keep = 4096; ; keep = keep >> 1) {
-    const bounded: AttemptReport = {
-      ...report,
-      executors: report.executors.map((e) => ({
-        ...e,
-        stdout: keep > 0 ? e.stdout.slice(-keep) : '',
-        stderr: keep > 0 ? e.stderr.slice(-keep) : '',
-      })),
-      system_logs: [
-        `(${lines} system log lines and ${files} output file logs; only some are kept)`,
-        ...(keep > 0
-          ? report.system_logs.slice(-Math.max(1, keep >> 4))
-          : []
-        ).map((l) => l.slice(0, 1000)),
-      ],
-      outputs: keep >= 256 ? report.outputs : report.outputs.slice(0, keep * 4),
-    };
-    if (size(bounded) <= MAX_REPORT_BYTES || keep === 0) return bounded;
-  }
-}
 
 /** The fields of a task document that an event changes. */
 export type TaskUpdate = Partial<

@@ -134,6 +134,78 @@ describe('gs:// inputs and outputs', () => {
     ]);
   });
 
+  it('stores what it can and says what it skipped: links, unusable names, empty folders', async () => {
+    const id = await createTask(stack.url, {
+      outputs: [
+        // A path_prefix ending in "/", and one as high as "/".
+        {
+          path: '/out/w/*.txt',
+          path_prefix: '/out/w/',
+          url: gs('skips/w'),
+        },
+        { path: '/out/v/*.txt', path_prefix: '/', url: gs('skips/root') },
+        { path: '/out/d', url: gs('skips/d'), type: 'DIRECTORY' },
+        { path: '/out/empty', url: gs('skips/empty'), type: 'DIRECTORY' },
+      ],
+      executors: [
+        sh(
+          [
+            'mkdir -p /out/w /out/v /out/d /out/empty',
+            'printf w > "/out/w/one two.txt"',
+            'ln -s "one two.txt" /out/w/latest.txt',
+            'printf v > /out/v/v.txt',
+            'printf ok > /out/d/ok.txt',
+            `printf bad > "/out/d/line$(printf '\\nbreak')"`,
+            'ln -s /etc /out/d/etc',
+          ].join(' && '),
+        ),
+      ],
+    });
+    const task = await waitForEnd(stack.url, id);
+    assert.equal(task.state, 'COMPLETE', systemLogs(task));
+    assert.deepEqual(
+      task.logs?.[0]?.outputs.map((o) => [o.path, o.url]),
+      [
+        ['/out/w/one two.txt', gs('skips/w/one two.txt')],
+        ['/out/v/v.txt', gs('skips/root/out/v/v.txt')],
+        ['/out/d/ok.txt', gs('skips/d/ok.txt')],
+      ],
+    );
+    const logs = systemLogs(task);
+    assert.match(
+      logs,
+      /output not stored: \/out\/w\/latest\.txt is a symbolic link/,
+    );
+    assert.match(logs, /output not stored: \/out\/d\/etc is a symbolic link/);
+    assert.match(
+      logs,
+      /output not stored: \/out\/d\/line\nbreak object names cannot contain line breaks/,
+    );
+    assert.match(logs, /output folder empty: \/out\/empty/);
+    const [stored] = await bucket.getFiles({ prefix: 'skips/' });
+    assert.deepEqual(stored.map((f) => f.name).sort(), [
+      'skips/d/ok.txt',
+      'skips/root/out/v/v.txt',
+      'skips/w/one two.txt',
+    ]);
+  });
+
+  it('skips an object that other objects use as their folder', async () => {
+    await bucket.file('clash/a/b').save('file\n');
+    await bucket.file('clash/a/b/c').save('below\n');
+    const id = await createTask(stack.url, {
+      inputs: [{ path: '/in/x', url: gs('clash'), type: 'DIRECTORY' }],
+      executors: [sh('cat /in/x/a/b/c')],
+    });
+    const task = await waitForEnd(stack.url, id);
+    assert.equal(task.state, 'COMPLETE', systemLogs(task));
+    assert.equal(task.logs?.[0]?.logs[0]?.stdout, 'below\n');
+    assert.match(
+      systemLogs(task),
+      /input object skipped: clash\/a\/b is also a folder of other objects below \/in\/x/,
+    );
+  });
+
   it('ends SYSTEM_ERROR, running nothing, when an object is missing', async () => {
     const id = await createTask(stack.url, {
       inputs: [

@@ -148,7 +148,7 @@ describe('the worker', () => {
     );
   });
 
-  it('holds cpu_cores to that many CPUs, and kills an executor past ram_gb', async () => {
+  it('holds cpu_cores to that many CPUs, kills an executor past ram_gb, and caps /dev/shm', async () => {
     const pinned = await createTask(stack.url, {
       resources: { cpu_cores: 1 },
       executors: [sh('grep Cpus_allowed_list /proc/self/status')],
@@ -161,6 +161,9 @@ describe('the worker', () => {
         ),
         sh('echo never'),
       ],
+    });
+    const shm = await createTask(stack.url, {
+      executors: [sh('head -c 100000000 /dev/zero > /dev/shm/big')],
     });
     const modest = await createTask(stack.url, {
       resources: { ram_gb: 0.5 },
@@ -184,6 +187,11 @@ describe('the worker', () => {
       systemLogs(killed),
       /executor 0 killed: its processes held \d+ MiB, over the task's ram_gb \(102 MiB\)/,
     );
+
+    const capped = await waitForEnd(stack.url, shm);
+    assert.equal(capped.state, 'EXECUTOR_ERROR');
+    assert.equal(capped.logs?.[0]?.logs[0]?.exit_code, 1);
+    assert.match(capped.logs?.[0]?.logs[0]?.stderr ?? '', /No space left/);
 
     const fine = await waitForEnd(stack.url, modest);
     assert.equal(fine.state, 'COMPLETE', systemLogs(fine));

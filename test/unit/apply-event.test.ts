@@ -1,14 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import {
-  applyWorkerEvent,
-  MAX_REPORT_BYTES,
-} from '../../functions/event-ingestion/apply-event';
+import { applyWorkerEvent } from '../../functions/event-ingestion/apply-event';
 import type {
   AttemptReport,
   WorkerEvent,
   WorkerEventBody,
 } from '../../shared/messages';
+import { MAX_REPORT_BYTES } from '../../shared/report-bounds';
 import { newAttempt, type TaskRecord } from '../../shared/task-record';
 
 function task(overrides: Partial<TaskRecord> = {}): TaskRecord {

@@ -49,6 +49,20 @@ describe('gs:// URLs', () => {
     assert.deepEqual(parseGsUrl('gs://bucket/a\nb'), {
       problem: 'object names cannot contain line breaks',
     });
+    for (const url of [
+      'gs://b12/../a',
+      'gs://b12/a/./b',
+      'gs://b12//a',
+      'gs://b12/a//',
+    ]) {
+      assert.deepEqual(
+        parseGsUrl(url),
+        {
+          problem: 'object names cannot have empty, "." or ".." segments',
+        },
+        url,
+      );
+    }
     assert.throws(() => gsLocation('gs://x/y'), /gs:\/\/x\/y: "x" is not/);
   });
 });

@@ -29,6 +29,30 @@ const task: TesTask = {
 };
 
 describe('task layout on the host', () => {
+  it("mounts a wildcard output's folder whatever its path_prefix looks like", () => {
+    for (const path_prefix of ['/data/w', '/data/w/', '/data/', '/']) {
+      const layout = planLayout(
+        {
+          ...task,
+          inputs: [],
+          volumes: [],
+          executors: [{ image: 'i', command: ['ls'] }],
+          outputs: [{ path: '/data/w/*.txt', path_prefix, url: 'gs://b/x' }],
+        },
+        '/host/fs',
+      );
+      assert.deepEqual(
+        layout.mounts.map((m) => m.containerPath),
+        ['/data/w', '/tmp'],
+        path_prefix,
+      );
+      assert.equal(
+        hostPath(layout, '/data/w/one two.txt'),
+        '/host/fs/data/w/one two.txt',
+      );
+    }
+  });
+
   it('mounts the fewest directories that cover every path', () => {
     const layout = planLayout(task, '/host/fs');
     assert.deepEqual(

@@ -32,6 +32,25 @@ describe('bounded parallelism', () => {
     assert.ok(!started.includes(5) && !started.includes(6), String(started));
   });
 
+  it('starts nothing more once its signal aborts, finishing what runs', async () => {
+    const abort = new AbortController();
+    const done: number[] = [];
+    await forEachLimited(
+      [1, 2, 3, 4, 5, 6],
+      2,
+      async (n) => {
+        if (n === 2) abort.abort();
+        await sleep(5);
+        done.push(n);
+      },
+      abort.signal,
+    );
+    assert.deepEqual(
+      done.sort((a, b) => a - b),
+      [1, 2],
+    );
+  });
+
   it('handles no items', async () => {
     let calls = 0;
     await forEachLimited([], 4, async () => {

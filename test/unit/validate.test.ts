@@ -123,6 +123,25 @@ describe('CreateTask validation', () => {
       ],
     },
     {
+      name: 'file:// URLs with a host, a relative path, or a kernel folder',
+      body: {
+        ...ok,
+        inputs: [
+          { path: '/in/a', url: 'file://otherhost/x' },
+          { path: '/in/b', url: 'file:relative' },
+          { path: '/in/c', url: 'file:///proc/self/environ' },
+          { path: '/in/d', url: 'file://localhost/data/ok.txt' },
+        ],
+        outputs: [{ path: '/out/a', url: 'file:///sys/x' }],
+      },
+      expected: [
+        'inputs[0].url: must be file:///absolute/path (no host name, no relative path)',
+        'inputs[1].url: must be file:///absolute/path (no host name, no relative path)',
+        'inputs[2].url: must not be under /proc',
+        'outputs[0].url: must not be under /sys',
+      ],
+    },
+    {
       name: 'an empty program name',
       body: { executors: [{ image: 'a', command: [''] }] },
       expected: ['executors[0].command[0]: must name a program'],
