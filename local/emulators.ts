@@ -81,8 +81,28 @@ async function waitUntilReady(
   throw new Error(`the ${name} emulator did not start within 60 s`);
 }
 
+/**
+ * A watcher that ends the emulator's process group once this process is
+ * gone, however it went (a crash, SIGKILL): an emulator left behind would
+ * hold its port, and the next start would fail.
+ */
+function reaper(group: number): ChildProcess {
+  // procps' kill: dash's own cannot signal a process group.
+  const script =
+    'while kill -0 "$1" 2>/dev/null; do sleep 1; done; /bin/kill -TERM -- "-$2"';
+  const watcher = spawn(
+    'sh',
+    ['-c', script, 'reaper', String(process.pid), String(group)],
+    { detached: true, stdio: 'ignore' },
+  );
+  watcher.unref();
+  return watcher;
+}
+
 function stopper(child: ChildProcess): () => Promise<void> {
+  const watcher = child.pid ? reaper(child.pid) : undefined;
   return async () => {
+    watcher?.kill('SIGKILL');
     if (child.exitCode !== null || !child.pid) return;
     const exited = new Promise((resolve) => child.once('exit', resolve));
     // The launchers are scripts that start a JVM: signal the whole group.

@@ -20,6 +20,15 @@ import { Reporter } from './reporter';
 import { runTask } from './run-task';
 import { bubblewrapDriver } from './sandbox';
 
+/** Aborts once the process that started this one is gone. */
+function stopWithParent(abort: AbortController): void {
+  const parent = process.ppid;
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) abort.abort();
+  }, 1000);
+  timer.unref();
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { task: { type: 'string' }, attempt: { type: 'string' } },
@@ -78,6 +87,8 @@ async function main(): Promise<number> {
     terminated = true;
     abort.abort();
   });
+  // Locally, a worker whose stack is gone (killed outright) stops too.
+  if (config.mode === 'local') stopWithParent(abort);
 
   reporter.startHeartbeat(config.heartbeatSeconds);
 

@@ -7,11 +7,15 @@
  * worker relies on fails here first.
  */
 import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Readable } from 'node:stream';
 import { after, before, describe, it } from 'node:test';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { Storage } from '@google-cloud/storage';
 import { type Emulator, startStorage } from '../../local/emulators';
 import { freePort } from '../../local/ports';
@@ -107,6 +111,42 @@ describe('the Cloud Storage emulator', () => {
       storage.bucket('smoke').file('missing').download(),
       (error: { code?: number; message: string }) =>
         error.code === 404 && /No such object/.test(error.message),
+    );
+  });
+
+  it('stops by itself when the process that started it is killed outright', async () => {
+    const starter = spawn(
+      process.execPath,
+      [
+        '-e',
+        `require(${JSON.stringify(path.join(__dirname, '..', '..', 'local', 'emulators.js'))})
+          .startStorage({ port: ${await freePort()}, logDir: ${JSON.stringify(dir)}, workDir: ${JSON.stringify(path.join(dir, 'orphan'))} })
+          .then((e) => console.log(e.host));
+         setInterval(() => {}, 1000);`,
+      ],
+      { stdio: ['ignore', 'pipe', 'inherit'] },
+    );
+    const [line] = (await once(starter.stdout as Readable, 'data')) as [Buffer];
+    const host = line.toString().trim();
+    assert.equal(
+      (await fetch(host)).status,
+      501,
+      'it answers while its starter lives',
+    );
+    starter.kill('SIGKILL');
+
+    let answering = true;
+    for (let i = 0; i < 40 && answering; i += 1) {
+      await sleep(250);
+      answering = await fetch(host).then(
+        () => true,
+        () => false,
+      );
+    }
+    assert.equal(
+      answering,
+      false,
+      'still answering 10 s after its starter died',
     );
   });
 
