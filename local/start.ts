@@ -105,6 +105,7 @@ async function main(): Promise<void> {
   process.env.FIRESTORE_EMULATOR_HOST = backends.firestoreHost;
   process.env.PUBSUB_EMULATOR_HOST = backends.pubsubHost;
   process.env.STORAGE_EMULATOR_HOST = backends.storageHost;
+  process.env.TES_TRIGGER_GATEWAY = backends.gatewayUrl;
   // Stopped before it is ready: the emulators it started go too.
   const stopEarly = () => {
     backends.stop().finally(() => process.exit(1));
@@ -115,6 +116,8 @@ async function main(): Promise<void> {
   // Loaded only now: the functions read the emulator hosts when loaded.
   const functions = require('../functions') as typeof import('../functions');
   const served = await serveFunctions(Number(process.env.TES_API_PORT ?? 8000));
+  // Workers refuse inputs from the service's own addresses.
+  process.env.TES_FUNCTION_URLS = served.map((s) => s.url).join(',');
   const targets = {
     projectId: process.env.TES_PROJECT,
     functionUrls: new Map(served.map((s) => [s.name, s.url])),

@@ -213,13 +213,19 @@ export async function storeFile(source: string, url: string): Promise<string> {
 }
 
 async function store(found: Found): Promise<TesOutputFileLog> {
-  // Measured before storing: what the log says is what was sent.
-  const { size } = await stat(found.hostPath);
-  return {
-    url: await storeFile(found.hostPath, found.url),
-    path: found.containerPath,
-    size_bytes: String(size),
-  };
+  try {
+    // Measured before storing: what the log says is what was sent.
+    const { size } = await stat(found.hostPath);
+    return {
+      url: await storeFile(found.hostPath, found.url),
+      path: found.containerPath,
+      size_bytes: String(size),
+    };
+  } catch (error) {
+    throw new Error(
+      `${found.containerPath} -> ${found.url}: ${(error as Error).message}`,
+    );
+  }
 }
 
 /** Whether the container path is a folder on the host (an empty one). */
@@ -246,9 +252,11 @@ export async function storeOutputs(
   };
   const files: Found[] = [];
   for (const output of outputs) {
+    const before = result.skipped.length;
     const found = await find(layout, output, result.skipped);
     files.push(...found);
-    if (found.length > 0 || hasGlob(output.path)) continue;
+    const skipped = result.skipped.length > before;
+    if (found.length > 0 || skipped || hasGlob(output.path)) continue;
     if (await isFolder(layout, output.path)) result.empty.push(output);
     else result.missing.push(output);
   }

@@ -5,9 +5,9 @@
  */
 
 /**
- * Calls `fn` on every item, at most `limit` at once. Rejects with the
- * first failure; items not yet started are then skipped, as they are
- * once `signal` aborts (those already started run to their end).
+ * Calls `fn` on every item, at most `limit` at once. After the first
+ * failure, or once `signal` aborts, no further item is started; the ones
+ * already running are waited for, and then the first failure is thrown.
  */
 export async function forEachLimited<T>(
   items: readonly T[],
@@ -16,19 +16,19 @@ export async function forEachLimited<T>(
   signal?: AbortSignal,
 ): Promise<void> {
   let next = 0;
-  let failed = false;
+  let failure: { error: unknown } | undefined;
   const lane = async () => {
-    while (!failed && !signal?.aborted && next < items.length) {
+    while (!failure && !signal?.aborted && next < items.length) {
       const index = next;
       next += 1;
       try {
         await fn(items[index] as T, index);
       } catch (error) {
-        failed = true;
-        throw error;
+        failure ??= { error };
       }
     }
   };
   const lanes = Math.max(1, Math.min(limit, items.length));
   await Promise.all(Array.from({ length: lanes }, lane));
+  if (failure) throw failure.error;
 }

@@ -122,6 +122,12 @@ async function runExecutors(
   return 'COMPLETE';
 }
 
+/** A path for a log line: quoted when it holds a line break or tab. */
+function shown(file: string): string {
+  const control = [...file].some((c) => c.charCodeAt(0) < 0x20);
+  return control ? JSON.stringify(file) : file;
+}
+
 /** Stores the outputs and tells the user what was not stored, and why. */
 async function storeTaskOutputs(
   task: TesTask,
@@ -130,7 +136,7 @@ async function storeTaskOutputs(
 ): Promise<boolean> {
   const stored = await storeOutputs(task.outputs ?? [], layout, ctx.signal);
   for (const { path: file, reason } of stored.skipped) {
-    ctx.reporter.systemLog(`output not stored: ${file} ${reason}`);
+    ctx.reporter.systemLog(`output not stored: ${shown(file)} ${reason}`);
   }
   for (const output of stored.missing) {
     ctx.reporter.systemLog(

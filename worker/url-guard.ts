@@ -18,6 +18,8 @@ const SERVICE_ENDPOINTS = [
   'PUBSUB_EMULATOR_HOST',
   'STORAGE_EMULATOR_HOST',
   'TES_TRIGGER_GATEWAY',
+  // Local mode: every function's own address, the API's among them.
+  'TES_FUNCTION_URLS',
 ];
 
 /** An IPv4 address written as IPv6 (::ffff:a.b.c.d or ::ffff:hhhh:hhhh). */
@@ -48,9 +50,11 @@ function isLoopback(address: string): boolean {
 /** The ports of the service's own endpoints on this machine. */
 function servicePorts(env: NodeJS.ProcessEnv): Set<string> {
   const ports = new Set<string>();
-  for (const key of SERVICE_ENDPOINTS) {
-    const value = env[key];
-    if (!value) continue;
+  // TES_FUNCTION_URLS holds several, separated by commas.
+  const values = SERVICE_ENDPOINTS.flatMap((key) =>
+    (env[key] ?? '').split(',').filter(Boolean),
+  );
+  for (const value of values) {
     const port = new URL(value.includes('://') ? value : `http://${value}`)
       .port;
     if (port) ports.add(port);

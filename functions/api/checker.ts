@@ -118,6 +118,8 @@ export class Checker {
       value.replace(/(.)\/$/, '$1')
     ) {
       this.fail(field, 'must be a normal path (no "//" or "/./")');
+    } else if (kind !== 'folder' && value.endsWith('/')) {
+      this.fail(field, 'names a file: it must not end in "/"');
     } else if (kind !== 'folder' && /^\/[^/]*$/.test(value)) {
       this.fail(field, 'must be inside a folder, not directly under /');
     } else if (isSystemPath(value)) {

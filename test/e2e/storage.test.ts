@@ -179,9 +179,10 @@ describe('gs:// inputs and outputs', () => {
     assert.match(logs, /output not stored: \/out\/d\/etc is a symbolic link/);
     assert.match(
       logs,
-      /output not stored: \/out\/d\/line\nbreak object names cannot contain line breaks/,
+      /output not stored: "\/out\/d\/line\\nbreak" object names cannot contain line breaks/,
     );
     assert.match(logs, /output folder empty: \/out\/empty/);
+    assert.doesNotMatch(logs, /output not found/);
     const [stored] = await bucket.getFiles({ prefix: 'skips/' });
     assert.deepEqual(stored.map((f) => f.name).sort(), [
       'skips/d/ok.txt',

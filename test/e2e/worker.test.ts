@@ -385,22 +385,22 @@ describe('the worker', () => {
     assert.match(systemLogs(blocked), /not a regular file/);
   });
 
-  it('refuses inputs from the service itself', async () => {
-    const id = await createTask(stack.url, {
-      inputs: [
-        {
-          path: '/in/tasks.json',
-          url: `http://${process.env.FIRESTORE_EMULATOR_HOST}/v1/projects/x/databases/(default)/documents/tasks`,
-        },
-      ],
-      executors: [sh('cat /in/tasks.json')],
-    });
-    const task = await waitForEnd(stack.url, id);
-    assert.equal(task.state, 'SYSTEM_ERROR');
-    assert.match(
-      systemLogs(task),
-      /the service's own endpoints are not inputs/,
-    );
+  it('refuses inputs from the service itself: emulators and the API', async () => {
+    for (const url of [
+      `http://${process.env.FIRESTORE_EMULATOR_HOST}/v1/projects/x/databases/(default)/documents/tasks`,
+      `${stack.url}/tasks?view=FULL`,
+    ]) {
+      const id = await createTask(stack.url, {
+        inputs: [{ path: '/in/tasks.json', url }],
+        executors: [sh('cat /in/tasks.json')],
+      });
+      const task = await waitForEnd(stack.url, id);
+      assert.equal(task.state, 'SYSTEM_ERROR', url);
+      assert.match(
+        systemLogs(task),
+        /the service's own endpoints are not inputs/,
+      );
+    }
   });
 
   it('shows output printed before a long sleep while the executor runs', async () => {
