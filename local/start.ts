@@ -25,8 +25,11 @@ import { unwireTriggers, wire } from './wiring';
 
 const logger = createLogger('local', 'local');
 
-/** How often local mode saves its tasks to TES_DATA_DIR. */
-const SAVE_INTERVAL_MS = 60_000;
+/**
+ * How often local mode saves its tasks to TES_DATA_DIR: what a hard kill
+ * of the emulators can lose at most.
+ */
+const SAVE_INTERVAL_MS = 15_000;
 
 function runningBackends(): Backends | undefined {
   const {
@@ -131,7 +134,7 @@ async function main(): Promise<void> {
     backends.save(projectId).catch((error) => {
       logger.warn('saving tasks failed', { error: String(error) });
     });
-  // Saved now and then too, so that a hard kill loses at most a minute.
+  // Saved now and then too, so that a hard kill loses little.
   const saver = setInterval(save, SAVE_INTERVAL_MS);
   saver.unref();
   const ticker = startMaintenanceTicks(projectId);

@@ -7,6 +7,7 @@ import path from 'node:path';
 import {
   build,
   checkEmulators,
+  ensureDebianPackages,
   ensureNpmPackages,
   root,
   runMain,
@@ -14,6 +15,7 @@ import {
 
 runMain(() => {
   ensureNpmPackages();
+  ensureDebianPackages({ bubblewrap: 'bwrap' });
   checkEmulators();
   build();
   const filters = process.argv.slice(2);
