@@ -13,6 +13,7 @@ import type { Readable } from 'node:stream';
 import type { ExecutorReport } from '../shared/messages';
 import { LogTail } from './log-tail';
 import { watchMemory } from './memory-watch';
+import { openOutputPipe } from './output-pipe';
 import type { Reporter } from './reporter';
 
 /** One executor's process, ready to run. */
@@ -97,11 +98,15 @@ export async function runExecutor(
   progress: ExecutorProgress,
   signal: AbortSignal,
 ): Promise<number> {
+  const pipes = { stdout: openOutputPipe(), stderr: openOutputPipe() };
   const child = spawn(proc.file, proc.args, {
-    stdio: [proc.stdin ?? 'ignore', 'pipe', 'pipe'],
+    stdio: [proc.stdin ?? 'ignore', pipes.stdout.writeFd, pipes.stderr.writeFd],
     detached: true,
   });
   if (proc.stdin !== undefined) closeSync(proc.stdin);
+  // Only the child holds the write ends now: its exit ends the streams.
+  pipes.stdout.closeWriteEnd();
+  pipes.stderr.closeWriteEnd();
 
   const start_time = new Date().toISOString();
   const tails = { stdout: new LogTail(), stderr: new LogTail() };
@@ -116,8 +121,12 @@ export async function runExecutor(
   });
   progress.startExecutor(proc.index, report);
   const onData = () => progress.changed();
-  pump(child.stdout as Readable, tails.stdout, files.stdout, onData);
-  pump(child.stderr as Readable, tails.stderr, files.stderr, onData);
+  pump(pipes.stdout.readable, tails.stdout, files.stdout, onData);
+  pump(pipes.stderr.readable, tails.stderr, files.stderr, onData);
+  const drained = Promise.all([
+    once(pipes.stdout.readable, 'close'),
+    once(pipes.stderr.readable, 'close'),
+  ]);
 
   const kill = () => {
     proc.onAbort?.();
@@ -135,10 +144,13 @@ export async function runExecutor(
           kill();
         })
       : undefined;
-  const [code, sig] = (await once(child, 'close')) as [
+  const [code, sig] = (await once(child, 'exit')) as [
     number | null,
     NodeJS.Signals | null,
   ];
+  // Everything written before the exit is read, even by a process the
+  // executor left behind, once every write end is closed.
+  await drained;
   signal.removeEventListener('abort', kill);
   unwatch?.();
   await closeAll([...files.stdout, ...files.stderr]);

@@ -403,6 +403,18 @@ describe('the worker', () => {
     }
   });
 
+  it('lets executors write to /dev/stdout and /dev/stderr by name', async () => {
+    const id = await createTask(stack.url, {
+      executors: [
+        sh('echo out > /dev/stdout; echo err | tee /dev/stderr > /dev/null'),
+      ],
+    });
+    const task = await waitForEnd(stack.url, id);
+    assert.equal(task.state, 'COMPLETE', systemLogs(task));
+    assert.equal(task.logs?.[0]?.logs[0]?.stdout, 'out\n');
+    assert.equal(task.logs?.[0]?.logs[0]?.stderr, 'err\n');
+  });
+
   it('shows output printed before a long sleep while the executor runs', async () => {
     const id = await createTask(stack.url, {
       executors: [sh('printf x; sleep 60')],
