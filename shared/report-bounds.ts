@@ -16,9 +16,12 @@ function size(value: unknown): number {
   return Buffer.byteLength(JSON.stringify(value));
 }
 
-/** Cuts a report down to MAX_REPORT_BYTES, keeping the newest of each list. */
-export function boundReport(report: AttemptReport): AttemptReport {
-  if (size(report) <= MAX_REPORT_BYTES) return report;
+/** Cuts a report down to `limit` bytes, keeping the newest of each list. */
+export function boundReport(
+  report: AttemptReport,
+  limit = MAX_REPORT_BYTES,
+): AttemptReport {
+  if (size(report) <= limit) return report;
   const lines = report.system_logs.length;
   const files = report.outputs.length;
   // Halve what is kept until it fits: tails, then log lines, then the
@@ -40,6 +43,6 @@ export function boundReport(report: AttemptReport): AttemptReport {
       ],
       outputs: keep >= 256 ? report.outputs : report.outputs.slice(0, keep * 4),
     };
-    if (size(bounded) <= MAX_REPORT_BYTES || keep === 0) return bounded;
+    if (size(bounded) <= limit || keep === 0) return bounded;
   }
 }

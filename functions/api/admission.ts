@@ -18,6 +18,7 @@ import {
   type TesTaskRequest,
 } from '../../shared/tes';
 import { urlProblem } from './checker';
+import { taskTerms } from './search-terms';
 import { OUTPUT_SCHEMES } from './validate';
 
 /** Backend parameters the service understands, each with its check. */
@@ -59,6 +60,12 @@ export const MAX_TASK_BYTES = 384 * 1024;
 
 /** The most executors a task may have: each keeps 20 KiB of log tails. */
 export const MAX_EXECUTORS = 16;
+
+/**
+ * The most tags a task may have: each is up to two indexed search terms,
+ * and a Firestore document has at most 40,000 index entries.
+ */
+export const MAX_TAGS = 1000;
 
 /** The admitted task and what the user should be told about it. */
 export interface Admitted {
@@ -183,6 +190,12 @@ export function admit(
       message: `at most ${MAX_EXECUTORS} executors are allowed`,
     });
   }
+  if (Object.keys(request.tags ?? {}).length > MAX_TAGS) {
+    problems.push({
+      field: 'tags',
+      message: `at most ${MAX_TAGS} tags are allowed`,
+    });
+  }
   const withType = <T extends { type?: string }>(item: T) => ({
     ...item,
     type: item.type ?? 'FILE',
@@ -206,7 +219,9 @@ export function admit(
   if (problems.length > 0) throw new ValidationError(problems);
 
   const admitted = { ...request, inputs, outputs };
-  const bytes = Buffer.byteLength(JSON.stringify(admitted));
+  // Stored with its search terms, which tags add to.
+  const terms = taskTerms(admitted.name, admitted.tags ?? {});
+  const bytes = Buffer.byteLength(JSON.stringify({ ...admitted, terms }));
   if (bytes > MAX_TASK_BYTES) {
     throw new PayloadTooLargeError(
       `the task takes ${bytes} bytes; a task may take at most ${MAX_TASK_BYTES} bytes, so that it and its logs fit in one Firestore document (1 MiB)`,

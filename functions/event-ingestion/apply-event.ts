@@ -11,6 +11,26 @@ import { canTransition, isTerminal } from '../../shared/state-machine';
 import type { AttemptRecord, TaskRecord } from '../../shared/task-record';
 import type { TaskState } from '../../shared/tes';
 
+/**
+ * The most a task document may take: Firestore's 1 MiB less room for
+ * what it counts besides the JSON (field names, index overhead).
+ */
+export const MAX_DOCUMENT_BYTES = 1_000_000;
+
+/**
+ * The attempt with its report cut further when the task's other fields
+ * leave it less than MAX_REPORT_BYTES: a write over 1 MiB would be
+ * refused, and its event retried forever.
+ */
+function fitted(task: TaskRecord, attempt: AttemptRecord): AttemptRecord {
+  if (!attempt.report) return attempt;
+  const attempts = [...task.attempts];
+  attempts[task.attempt - 1] = { ...attempt, report: undefined };
+  const rest = Buffer.byteLength(JSON.stringify({ ...task, attempts }));
+  const room = Math.max(4096, MAX_DOCUMENT_BYTES - rest);
+  return { ...attempt, report: boundReport(attempt.report, room) };
+}
+
 /** The fields of a task document that an event changes. */
 export type TaskUpdate = Partial<
   Pick<TaskRecord, 'state' | 'attempts' | 'heartbeat_time'>
@@ -96,7 +116,10 @@ export function applyWorkerEvent(
 
   const current = task.attempts[task.attempt - 1];
   if (current) {
-    const next = attemptAfter(current, event, update.state, maxAttempts);
+    const next = fitted(
+      task,
+      attemptAfter(current, event, update.state, maxAttempts),
+    );
     if (JSON.stringify(next) !== JSON.stringify(current)) {
       const attempts = [...task.attempts];
       attempts[task.attempt - 1] = next;

@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { applyWorkerEvent } from '../../functions/event-ingestion/apply-event';
+import {
+  applyWorkerEvent,
+  MAX_DOCUMENT_BYTES,
+} from '../../functions/event-ingestion/apply-event';
 import type {
   AttemptReport,
   WorkerEvent,
@@ -228,5 +231,32 @@ describe('applying worker events to a task', () => {
     );
     assert.ok(stored.outputs.length < outputs.length);
     assert.match(stored.system_logs[0] ?? '', /15000 output file logs/);
+  });
+
+  it('cuts the report further when the task leaves it less room', () => {
+    // A task whose own fields take 700 KB: 300 KB is left for the report.
+    const heavy = task({
+      terms: Array.from({ length: 7000 }, (_, i) => `t${'x'.repeat(96)}${i}`),
+    });
+    const outputs = Array.from({ length: 3000 }, (_, i) => ({
+      url: `gs://b/${'n'.repeat(120)}${i}`,
+      path: `/o/${'n'.repeat(120)}${i}`,
+      size_bytes: '1',
+    }));
+    const update = applyWorkerEvent(
+      heavy,
+      report(7, { state: 'COMPLETE', outputs }),
+      MAX_ATTEMPTS,
+    );
+    assert.equal(update?.state, 'COMPLETE');
+    const stored = { ...heavy, ...update };
+    assert.ok(
+      Buffer.byteLength(JSON.stringify(stored)) <= MAX_DOCUMENT_BYTES,
+      `${Buffer.byteLength(JSON.stringify(stored))} bytes`,
+    );
+    assert.match(
+      stored.attempts[0]?.report?.system_logs[0] ?? '',
+      /3000 output file logs; only some are kept/,
+    );
   });
 });
