@@ -2,6 +2,7 @@
  * file:// URLs the service accepts: absolute paths on the worker's own
  * machine, outside the kernel's folders.
  */
+import { lstat, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -11,6 +12,10 @@ import { fileURLToPath } from 'node:url';
  * returns under /proc.
  */
 const KERNEL_FOLDERS = ['/proc', '/sys', '/dev'];
+
+function kernelFolder(file: string): string | undefined {
+  return KERNEL_FOLDERS.find((f) => file === f || file.startsWith(`${f}/`));
+}
 
 /** What is wrong with a file:// URL, if anything. */
 export function fileUrlProblem(url: string): string | undefined {
@@ -23,9 +28,7 @@ export function fileUrlProblem(url: string): string | undefined {
   } catch (error) {
     return `is not a usable file URL (${(error as Error).message})`;
   }
-  const folder = KERNEL_FOLDERS.find(
-    (f) => file === f || file.startsWith(`${f}/`),
-  );
+  const folder = kernelFolder(file);
   return folder ? `must not be under ${folder}` : undefined;
 }
 
@@ -34,4 +37,30 @@ export function filePath(url: string): string {
   const problem = fileUrlProblem(url);
   if (problem) throw new Error(`${url}: ${problem}`);
   return fileURLToPath(url);
+}
+
+/** The nearest of `file` and the folders above it that exists. */
+async function nearestExisting(file: string): Promise<string> {
+  for (let at = file; ; at = path.dirname(at)) {
+    const found = await lstat(at).then(
+      () => true,
+      () => false,
+    );
+    if (found || at === path.dirname(at)) return at;
+  }
+}
+
+/**
+ * Throws unless `file` is a regular file, or does not exist yet, and no
+ * symbolic link on its way leads into a kernel folder: what the URL's
+ * text cannot show.
+ */
+export async function assertPlainPath(file: string): Promise<void> {
+  const real = await realpath(await nearestExisting(file));
+  const folder = kernelFolder(real);
+  if (folder) throw new Error(`${file} leads into ${folder}`);
+  const info = await lstat(file).catch(() => undefined);
+  if (info && !info.isFile() && !info.isDirectory()) {
+    throw new Error(`${file} is not a regular file or folder`);
+  }
 }

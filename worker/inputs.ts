@@ -9,7 +9,7 @@ import { cp, lstat, mkdir, readdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { filePath } from '../shared/file-url';
+import { assertPlainPath, filePath } from '../shared/file-url';
 import type { TesInput } from '../shared/tes';
 import { downloadObject, downloadPrefix, type SkippedObject } from './gcs';
 import { forEachLimited } from './pool';
@@ -83,7 +83,9 @@ async function fetchInput(input: TesInput, dest: string): Promise<Fetched> {
   if (input.content !== undefined) {
     await writeFile(dest, input.content);
   } else if (scheme === 'file:') {
-    await cp(filePath(url as string), dest, {
+    const source = filePath(url as string);
+    await assertPlainPath(source);
+    await cp(source, dest, {
       recursive: input.type === 'DIRECTORY',
     });
   } else if (scheme === 'http:' || scheme === 'https:') {

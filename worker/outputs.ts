@@ -8,7 +8,7 @@
 import { chmod, copyFile, lstat, mkdir, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { filePath } from '../shared/file-url';
+import { assertPlainPath, filePath } from '../shared/file-url';
 import { parseGsUrl } from '../shared/gs-url';
 import type { TesOutput, TesOutputFileLog } from '../shared/tes';
 import { uploadFile } from './gcs';
@@ -204,7 +204,13 @@ export async function storeFile(source: string, url: string): Promise<string> {
     throw new Error(`${url}: scheme ${scheme} is not supported`);
   }
   const dest = filePath(url);
+  await assertPlainPath(dest);
   await mkdir(path.dirname(dest), { recursive: true });
+  // Never written through a link or into a FIFO found at the destination.
+  const existing = await lstat(dest).catch(() => undefined);
+  if (existing && !existing.isFile()) {
+    throw new Error(`${dest} exists and is not a regular file`);
+  }
   await copyFile(source, dest);
   // Executors run as root: no setuid or setgid file leaves the task.
   const { mode } = await stat(dest);

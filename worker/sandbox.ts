@@ -1,9 +1,9 @@
 /**
  * The local container driver: runs an executor's command under
  * bubblewrap, with the host's programs read-only, the task's folders
- * mounted at their container paths, a private /tmp, and no network
- * unless the task asks for it. The image is not used: local mode runs the
- * host's binaries.
+ * mounted at their container paths, a private /tmp, everything else
+ * read-only, and no network unless the task asks for it. The image is
+ * not used: local mode runs the host's binaries.
  *
  * Without cgroups, resources are held as well as a plain process can:
  * `cpu_cores` pins the executor to that many CPUs (taskset), `ram_gb` is
@@ -102,6 +102,10 @@ export function sandboxArgs(
       args.push('--ro-bind', file.hostPath, file.containerPath);
     }
   }
+
+  // Everything outside the task's folders is read-only: bubblewrap's own
+  // root and /dev are memory, and writing there would escape ram_gb.
+  args.push('--remount-ro', '/dev', '--remount-ro', '/');
 
   args.push('--chdir', executor.workdir ?? '/', '--clearenv');
   const env = { PATH: DEFAULT_PATH, HOME: '/tmp', ...executor.env };

@@ -148,7 +148,7 @@ describe('the worker', () => {
     );
   });
 
-  it('holds cpu_cores to that many CPUs, kills an executor past ram_gb, and caps /dev/shm', async () => {
+  it('holds cpu_cores to that many CPUs, kills an executor past ram_gb, caps /dev/shm, and keeps / read-only', async () => {
     const pinned = await createTask(stack.url, {
       resources: { cpu_cores: 1 },
       executors: [sh('grep Cpus_allowed_list /proc/self/status')],
@@ -164,6 +164,9 @@ describe('the worker', () => {
     });
     const shm = await createTask(stack.url, {
       executors: [sh('head -c 100000000 /dev/zero > /dev/shm/big')],
+    });
+    const rootfs = await createTask(stack.url, {
+      executors: [sh('mkdir -p /var/tmp || echo /dev/x > /dev/x')],
     });
     const modest = await createTask(stack.url, {
       resources: { ram_gb: 0.5 },
@@ -192,6 +195,15 @@ describe('the worker', () => {
     assert.equal(capped.state, 'EXECUTOR_ERROR');
     assert.equal(capped.logs?.[0]?.logs[0]?.exit_code, 1);
     assert.match(capped.logs?.[0]?.logs[0]?.stderr ?? '', /No space left/);
+
+    const readOnly = await waitForEnd(stack.url, rootfs);
+    assert.equal(readOnly.state, 'EXECUTOR_ERROR');
+    assert.equal(
+      readOnly.logs?.[0]?.logs[0]?.stderr?.match(/Read-only file system/g)
+        ?.length,
+      2,
+      readOnly.logs?.[0]?.logs[0]?.stderr,
+    );
 
     const fine = await waitForEnd(stack.url, modest);
     assert.equal(fine.state, 'COMPLETE', systemLogs(fine));
