@@ -53,6 +53,14 @@ export function parseGsUrl(url: string): GsLocation | { problem: string } {
   if (/[\r\n]/.test(name)) {
     return { problem: 'object names cannot contain line breaks' };
   }
+  if (name.includes('\0')) {
+    return { problem: 'object names cannot contain NUL characters' };
+  }
+  if (name.startsWith('.well-known/acme-challenge/')) {
+    return {
+      problem: 'object names cannot start with .well-known/acme-challenge/',
+    };
+  }
   // Cloud Storage refuses "." and ".."; an empty segment ("a//b") is
   // legal there but no path, and the emulator folds it away. A trailing
   // "/" (a folder) is fine.

@@ -77,6 +77,7 @@ function unplaceable(relative: string, folders: Set<string>) {
   if (parts.some((p) => p === '' || p === '.' || p === '..')) {
     return 'is not a path below';
   }
+  if (relative.includes('\0')) return 'has a NUL character, no file name below';
   if (parts.some((p) => Buffer.byteLength(p) > MAX_NAME_PART_BYTES)) {
     return `has a part over ${MAX_NAME_PART_BYTES} bytes, too long a file name below`;
   }
@@ -114,8 +115,10 @@ export async function downloadPrefix(
   }
 
   const relatives = names.map((n) => n.slice(prefix.length));
+  // Folders that real objects need: a placeholder ("q/") needs none, so
+  // an object "q" beside it is still a file.
   const folders = new Set<string>();
-  for (const relative of relatives) {
+  for (const relative of relatives.filter((r) => !r.endsWith('/'))) {
     const parts = relative.split('/');
     for (let i = 1; i < parts.length; i += 1) {
       folders.add(parts.slice(0, i).join('/'));

@@ -51,6 +51,8 @@ export const PARALLEL_UPLOADS = 4;
  * gs:// URLs carry object names as they are (see shared/gs-url.ts).
  */
 function joinUrl(base: string, relative: string): string {
+  // A pattern may match its path_prefix itself: the file is the URL.
+  if (relative === '') return base;
   const encoded = base.startsWith('gs://')
     ? relative
     : relative.split('/').map(encodeURIComponent).join('/');
@@ -60,24 +62,34 @@ function joinUrl(base: string, relative: string): string {
 const LINK = 'is a symbolic link';
 
 /**
- * The regular files under `dir`, and the links among its entries (links
- * are never followed, so a linked folder's files are not listed).
+ * The regular files under `dir`, and what among its entries is not one:
+ * links (never followed, so a linked folder's files are not listed),
+ * FIFOs and devices, and names that are not valid UTF-8 (which Node
+ * cannot name again to open).
  */
-async function filesUnder(
-  dir: string,
-): Promise<{ files: string[]; links: string[] }> {
+async function filesUnder(dir: string) {
   const entries = await readdir(dir, { withFileTypes: true, recursive: true });
   const full = (e: (typeof entries)[number]) => path.join(e.parentPath, e.name);
-  return {
-    files: entries
-      .filter((e) => e.isFile())
-      .map(full)
-      .sort(),
-    links: entries
-      .filter((e) => e.isSymbolicLink())
-      .map(full)
-      .sort(),
-  };
+  const exists = (file: string) =>
+    lstat(file).then(
+      () => true,
+      () => false,
+    );
+  const files: string[] = [];
+  const skipped: Array<{ file: string; reason: string }> = [];
+  for (const entry of entries) {
+    const file = full(entry);
+    if (entry.name.includes('\uFFFD') && !(await exists(file))) {
+      skipped.push({ file, reason: 'has a name that is not valid UTF-8' });
+    } else if (entry.isSymbolicLink()) {
+      skipped.push({ file, reason: LINK });
+    } else if (entry.isFile()) {
+      files.push(file);
+    } else if (!entry.isDirectory()) {
+      skipped.push({ file, reason: 'is not a regular file' });
+    }
+  }
+  return { files: files.sort(), skipped };
 }
 
 /**
@@ -105,15 +117,18 @@ async function expand(
     skipped.push({ path: containerPath, reason: LINK });
     return [];
   }
-  if (!info.isFile() && !info.isDirectory()) return [];
+  if (!info.isFile() && !info.isDirectory()) {
+    skipped.push({ path: containerPath, reason: 'is not a regular file' });
+    return [];
+  }
   const relativeOf = (file: string) =>
     path.relative(host, file).split(path.sep).join('/');
   const listed = info.isFile()
-    ? { files: [host], links: [] }
+    ? { files: [host], skipped: [] }
     : await filesUnder(host);
-  for (const link of listed.links) {
-    const at = path.posix.join(containerPath, relativeOf(link));
-    skipped.push({ path: at, reason: LINK });
+  for (const { file, reason } of listed.skipped) {
+    const at = path.posix.join(containerPath, relativeOf(file));
+    skipped.push({ path: at, reason });
   }
 
   const files: Found[] = [];

@@ -157,6 +157,8 @@ describe('gs:// inputs and outputs', () => {
             'printf ok > /out/d/ok.txt',
             `printf bad > "/out/d/line$(printf '\\nbreak')"`,
             'ln -s /etc /out/d/etc',
+            `printf z > "/out/d/zz$(printf '\\377')name"`,
+            'mkfifo /out/d/fifo',
           ].join(' && '),
         ),
       ],
@@ -182,6 +184,14 @@ describe('gs:// inputs and outputs', () => {
       /output not stored: "\/out\/d\/line\\nbreak" object names cannot contain line breaks/,
     );
     assert.match(logs, /output folder empty: \/out\/empty/);
+    assert.match(
+      logs,
+      /output not stored: \/out\/d\/zz\uFFFDname has a name that is not valid UTF-8/,
+    );
+    assert.match(
+      logs,
+      /output not stored: \/out\/d\/fifo is not a regular file/,
+    );
     assert.doesNotMatch(logs, /output not found/);
     const [stored] = await bucket.getFiles({ prefix: 'skips/' });
     assert.deepEqual(stored.map((f) => f.name).sort(), [

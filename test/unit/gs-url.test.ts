@@ -36,6 +36,8 @@ describe('gs:// URLs', () => {
       ['gs://10.0.0.1/x', 'it is an IP address'],
       [`gs://${'a'.repeat(64)}/x`, 'more than 63 characters without dots'],
       [`gs://b.${'a'.repeat(64)}/x`, 'a dot-separated part is over 63'],
+      ['gs://b12/a\u0000b', 'NUL characters'],
+      ['gs://b12/.well-known/acme-challenge/x', '.well-known/acme-challenge/'],
     ];
     for (const [url, reason] of refused) {
       const parsed = parseGsUrl(url as string);
