@@ -12,6 +12,12 @@ const VIEWS: TaskView[] = ['MINIMAL', 'BASIC', 'FULL'];
 export const DEFAULT_PAGE_SIZE = 256;
 /** The largest page: the specification asks for less than 2048. */
 export const MAX_PAGE_SIZE = 2047;
+/**
+ * The most tasks a FULL page holds, whatever page_size asks: a task may
+ * take nearly 1 MiB with its logs, and one answer must not take gigabytes.
+ * A shorter page with a next_page_token is what the specification allows.
+ */
+export const MAX_FULL_PAGE_SIZE = 32;
 
 function invalid(field: string, message: string): ValidationError {
   return new ValidationError([{ field, message }]);
@@ -87,7 +93,10 @@ export function listQuery(req: Request, owner: string): ListQuery {
   const token = one(req, 'page_token');
   return {
     owner,
-    pageSize: pageSize(req),
+    pageSize:
+      viewOf(req) === 'FULL'
+        ? Math.min(pageSize(req), MAX_FULL_PAGE_SIZE)
+        : pageSize(req),
     state: state as TaskState | undefined,
     namePrefix: one(req, 'name_prefix') || undefined,
     tags: keys.map((key, i) => ({ key, value: values[i] ?? '' })),

@@ -215,4 +215,25 @@ describe('TES API', () => {
       if (e.field) assert.equal(answer.body.errors?.[0]?.field, e.field);
     });
   }
+
+  it('answers a FULL list in pages of at most 32 tasks, whatever page_size asks', async () => {
+    const tag = `full-${Date.now()}`;
+    await Promise.all(
+      Array.from({ length: 40 }, () =>
+        createTask(stack.url, { ...TASK, tags: { page: tag } }),
+      ),
+    );
+    const first = await call<{ tasks: TesTask[]; next_page_token?: string }>(
+      `${stack.url}/tasks?view=FULL&page_size=2000&tag_key=page&tag_value=${tag}`,
+    );
+    assert.equal(first.status, 200);
+    assertValid('tesListTasksResponse', first.body);
+    assert.equal(first.body.tasks.length, 32);
+    assert.ok(first.body.next_page_token);
+    const rest = await call<{ tasks: TesTask[]; next_page_token?: string }>(
+      `${stack.url}/tasks?view=FULL&page_size=2000&tag_key=page&tag_value=${tag}&page_token=${first.body.next_page_token}`,
+    );
+    assert.equal(rest.body.tasks.length, 8);
+    assert.equal(rest.body.next_page_token, undefined);
+  });
 });
