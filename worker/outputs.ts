@@ -5,17 +5,15 @@
  * symbolic link the task may have planted, and a declared output that is
  * missing is reported, not an error.
  */
-import { chmod, copyFile, lstat, mkdir, readdir, stat } from 'node:fs/promises';
+import { lstat, readdir, stat } from 'node:fs/promises';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
-import { assertPlainPath, filePath } from '../shared/file-url';
 import { parseGsUrl } from '../shared/gs-url';
 import type { TesOutput, TesOutputFileLog } from '../shared/tes';
-import { uploadFile } from './gcs';
 import { hasGlob, segmentPattern } from './glob';
 import { hostPath, type Layout } from './layout';
 import { forEachLimited } from './pool';
 import { assertNoLinks } from './safe-paths';
+import { storeFile } from './store-file';
 
 /** One file found for an output, before it is stored. */
 interface Found {
@@ -203,34 +201,6 @@ async function find(
     files.push(...(await expand(host, match, url, skipped)));
   }
   return files;
-}
-
-/**
- * Copies the host file `source` to a file:// or gs:// URL and returns
- * the URL it was stored at, normalised.
- */
-export async function storeFile(source: string, url: string): Promise<string> {
-  const scheme = new URL(url).protocol;
-  if (scheme === 'gs:') {
-    await uploadFile(source, url);
-    return url;
-  }
-  if (scheme !== 'file:') {
-    throw new Error(`${url}: scheme ${scheme} is not supported`);
-  }
-  const dest = filePath(url);
-  await assertPlainPath(dest);
-  await mkdir(path.dirname(dest), { recursive: true });
-  // Never written through a link or into a FIFO found at the destination.
-  const existing = await lstat(dest).catch(() => undefined);
-  if (existing && !existing.isFile()) {
-    throw new Error(`${dest} exists and is not a regular file`);
-  }
-  await copyFile(source, dest);
-  // Executors run as root: no setuid or setgid file leaves the task.
-  const { mode } = await stat(dest);
-  await chmod(dest, mode & 0o777);
-  return pathToFileURL(dest).href;
 }
 
 async function store(found: Found): Promise<TesOutputFileLog> {

@@ -11,10 +11,11 @@ import type { TesTask } from '../shared/tes';
 import type { ContainerDriver } from './container-driver';
 import { fetchInputs } from './inputs';
 import { hostPath, type Layout, planLayout } from './layout';
-import { storeFile, storeOutputs } from './outputs';
+import { storeOutputs } from './outputs';
 import type { Reporter } from './reporter';
 import { runExecutor } from './run-executor';
 import { openRedirect } from './safe-paths';
+import { storeFile } from './store-file';
 
 /** What the pipeline needs besides the task. */
 export interface RunContext {
