@@ -2,7 +2,7 @@
  * file:// URLs the service accepts: absolute paths on the worker's own
  * machine, outside the kernel's folders.
  */
-import { lstat, realpath } from 'node:fs/promises';
+import { lstat, realpath, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -13,7 +13,8 @@ import { fileURLToPath } from 'node:url';
  */
 const KERNEL_FOLDERS = ['/proc', '/sys', '/dev'];
 
-function kernelFolder(file: string): string | undefined {
+/** The kernel folder `file` is in, if any. */
+export function kernelFolder(file: string): string | undefined {
   return KERNEL_FOLDERS.find((f) => file === f || file.startsWith(`${f}/`));
 }
 
@@ -51,15 +52,15 @@ async function nearestExisting(file: string): Promise<string> {
 }
 
 /**
- * Throws unless `file` is a regular file, or does not exist yet, and no
- * symbolic link on its way leads into a kernel folder: what the URL's
- * text cannot show.
+ * Throws unless `file` is (or leads to) a regular file or folder, or
+ * does not exist yet, and no symbolic link on its way leads into a kernel
+ * folder: what the URL's text cannot show.
  */
 export async function assertPlainPath(file: string): Promise<void> {
   const real = await realpath(await nearestExisting(file));
   const folder = kernelFolder(real);
   if (folder) throw new Error(`${file} leads into ${folder}`);
-  const info = await lstat(file).catch(() => undefined);
+  const info = await stat(file).catch(() => undefined);
   if (info && !info.isFile() && !info.isDirectory()) {
     throw new Error(`${file} is not a regular file or folder`);
   }

@@ -13,6 +13,7 @@ import { assertPlainPath, filePath } from '../shared/file-url';
 import type { TesInput } from '../shared/tes';
 import { downloadObject, downloadPrefix, type SkippedObject } from './gcs';
 import { forEachLimited } from './pool';
+import { copyRegularFile } from './safe-paths';
 import { checkInputUrl } from './url-guard';
 
 /** How many inputs, and files of one folder, are fetched at once. */
@@ -85,9 +86,8 @@ async function fetchInput(input: TesInput, dest: string): Promise<Fetched> {
   } else if (scheme === 'file:') {
     const source = filePath(url as string);
     await assertPlainPath(source);
-    await cp(source, dest, {
-      recursive: input.type === 'DIRECTORY',
-    });
+    if (input.type === 'DIRECTORY') await cp(source, dest, { recursive: true });
+    else await copyRegularFile(source, dest);
   } else if (scheme === 'http:' || scheme === 'https:') {
     if (input.type === 'DIRECTORY') {
       throw new InputError(

@@ -58,6 +58,19 @@ function joinUrl(base: string, relative: string): string {
 }
 
 const LINK = 'is a symbolic link';
+const NOT_UTF8 = 'has a name that is not valid UTF-8';
+
+/**
+ * Whether Node cannot name `file` again: a name that is not UTF-8 comes
+ * back from readdir with U+FFFD in it, and that path does not exist.
+ */
+async function unnameable(file: string): Promise<boolean> {
+  if (!file.includes('\uFFFD')) return false;
+  return lstat(file).then(
+    () => false,
+    () => true,
+  );
+}
 
 /**
  * The regular files under `dir`, and what among its entries is not one:
@@ -66,27 +79,26 @@ const LINK = 'is a symbolic link';
  * cannot name again to open).
  */
 async function filesUnder(dir: string) {
-  const entries = await readdir(dir, { withFileTypes: true, recursive: true });
-  const full = (e: (typeof entries)[number]) => path.join(e.parentPath, e.name);
-  const exists = (file: string) =>
-    lstat(file).then(
-      () => true,
-      () => false,
-    );
   const files: string[] = [];
   const skipped: Array<{ file: string; reason: string }> = [];
-  for (const entry of entries) {
-    const file = full(entry);
-    if (entry.name.includes('\uFFFD') && !(await exists(file))) {
-      skipped.push({ file, reason: 'has a name that is not valid UTF-8' });
-    } else if (entry.isSymbolicLink()) {
-      skipped.push({ file, reason: LINK });
-    } else if (entry.isFile()) {
-      files.push(file);
-    } else if (!entry.isDirectory()) {
-      skipped.push({ file, reason: 'is not a regular file' });
+  // Folder by folder: a folder whose name is not UTF-8 cannot be listed.
+  const walk = async (folder: string): Promise<void> => {
+    for (const entry of await readdir(folder, { withFileTypes: true })) {
+      const file = path.join(folder, entry.name);
+      if (await unnameable(file)) {
+        skipped.push({ file, reason: NOT_UTF8 });
+      } else if (entry.isSymbolicLink()) {
+        skipped.push({ file, reason: LINK });
+      } else if (entry.isDirectory()) {
+        await walk(file);
+      } else if (entry.isFile()) {
+        files.push(file);
+      } else {
+        skipped.push({ file, reason: 'is not a regular file' });
+      }
     }
-  }
+  };
+  await walk(dir);
   return { files: files.sort(), skipped };
 }
 
@@ -110,7 +122,13 @@ async function expand(
   skipped: Skipped[],
 ): Promise<Found[]> {
   const info = await lstat(host).catch(() => undefined);
-  if (!info) return [];
+  if (!info) {
+    // A wildcard match whose name is not UTF-8 is found but cannot be read.
+    if (await unnameable(host)) {
+      skipped.push({ path: containerPath, reason: NOT_UTF8 });
+    }
+    return [];
+  }
   if (info.isSymbolicLink()) {
     skipped.push({ path: containerPath, reason: LINK });
     return [];
@@ -166,6 +184,12 @@ async function matchGlob(
     .filter((e) => pattern.test(e.name))
     .sort((a, b) => a.name.localeCompare(b.name))) {
     if (rest.length > 0 && !entry.isDirectory()) continue;
+    const at = path.posix.join(dir, entry.name);
+    // A folder that cannot be named again is reported by expand().
+    if (rest.length > 0 && (await unnameable(path.join(host, entry.name)))) {
+      matches.push(at);
+      continue;
+    }
     matches.push(
       ...(await matchGlob(layout, path.posix.join(dir, entry.name), rest)),
     );

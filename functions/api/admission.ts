@@ -67,6 +67,9 @@ export const MAX_EXECUTORS = 16;
  */
 export const MAX_TAGS = 1000;
 
+/** The most backend parameters a task may give (this service knows two). */
+export const MAX_BACKEND_PARAMETERS = 64;
+
 /** The admitted task and what the user should be told about it. */
 export interface Admitted {
   request: TesTaskRequest;
@@ -188,6 +191,13 @@ export function admit(
     problems.push({
       field: 'executors',
       message: `at most ${MAX_EXECUTORS} executors are allowed`,
+    });
+  }
+  const parameters = request.resources?.backend_parameters ?? {};
+  if (Object.keys(parameters).length > MAX_BACKEND_PARAMETERS) {
+    problems.push({
+      field: 'resources.backend_parameters',
+      message: `at most ${MAX_BACKEND_PARAMETERS} backend parameters are allowed`,
     });
   }
   if (Object.keys(request.tags ?? {}).length > MAX_TAGS) {

@@ -159,6 +159,8 @@ describe('gs:// inputs and outputs', () => {
             'ln -s /etc /out/d/etc',
             `printf z > "/out/d/zz$(printf '\\377')name"`,
             'mkfifo /out/d/fifo',
+            `mkdir "/out/d/sub$(printf '\\376')" && printf q > "/out/d/sub$(printf '\\376')/q"`,
+            `mkdir "/out/w/x$(printf '\\377')" && printf q > "/out/w/b$(printf '\\377').txt"`,
           ].join(' && '),
         ),
       ],
@@ -191,6 +193,14 @@ describe('gs:// inputs and outputs', () => {
     assert.match(
       logs,
       /output not stored: \/out\/d\/fifo is not a regular file/,
+    );
+    assert.match(
+      logs,
+      /output not stored: \/out\/d\/sub\uFFFD has a name that is not valid UTF-8/,
+    );
+    assert.match(
+      logs,
+      /output not stored: \/out\/w\/b\uFFFD\.txt has a name that is not valid UTF-8/,
     );
     assert.doesNotMatch(logs, /output not found/);
     const [stored] = await bucket.getFiles({ prefix: 'skips/' });

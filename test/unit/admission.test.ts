@@ -36,4 +36,16 @@ describe('admission of tags', () => {
         /a task may take at most 393216 bytes/.test(error.message),
     );
   });
+
+  it('refuses more backend parameters than it could ever use', () => {
+    const backend_parameters = Object.fromEntries(
+      Array.from({ length: 65 }, (_, i) => [`p${i}`, '']),
+    );
+    assert.throws(
+      () => admit({ executors, resources: { backend_parameters } }, policy),
+      (error) =>
+        error instanceof ValidationError &&
+        error.problems.some((p) => p.field === 'resources.backend_parameters'),
+    );
+  });
 });
