@@ -20,14 +20,9 @@ import type { TaskRecord } from '../shared/task-record';
 import type { TesTask, TesTaskRequest } from '../shared/tes';
 import { TASKS_COLLECTION } from '../shared/topology';
 import { type Stack, startStack } from '../test/support/stack';
-import { createTask, waitForEnd } from '../test/support/tes-client';
+import { createTask, sh, waitForEnd } from '../test/support/tes-client';
 
 const MB = 1_000_000;
-
-const sh = (script: string) => ({
-  image: 'alpine',
-  command: ['sh', '-c', script],
-});
 
 /** Peak resident bytes of the worker process of `taskId`, sampled. */
 function watchWorkerMemory(taskId: string): () => number {

@@ -13,18 +13,14 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { pathToFileURL } from 'node:url';
 import { Storage } from '@google-cloud/storage';
-import type { TesTask } from '../../shared/tes';
 import { type Stack, startStack } from '../support/stack';
-import { call, createTask, waitForEnd } from '../support/tes-client';
-
-const sh = (script: string) => ({
-  image: 'alpine',
-  command: ['sh', '-c', script],
-});
-
-function systemLogs(task: TesTask): string {
-  return task.logs?.at(-1)?.system_logs?.join('\n') ?? '';
-}
+import {
+  call,
+  createTask,
+  sh,
+  systemLogs,
+  waitForEnd,
+} from '../support/tes-client';
 
 const md5 = (data: Buffer) => createHash('md5').update(data).digest('hex');
 

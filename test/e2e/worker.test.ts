@@ -19,25 +19,16 @@ import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { Firestore } from '@google-cloud/firestore';
 import type { TaskRecord } from '../../shared/task-record';
-import type { TesTask } from '../../shared/tes';
 import { TASKS_COLLECTION } from '../../shared/topology';
 import { type Stack, startStack } from '../support/stack';
 import {
   cancelTask,
   createTask,
+  sh,
+  systemLogs,
   waitForEnd,
   waitForTask,
 } from '../support/tes-client';
-
-const sh = (script: string, extra: object = {}) => ({
-  image: 'alpine',
-  command: ['sh', '-c', script],
-  ...extra,
-});
-
-function systemLogs(task: TesTask): string {
-  return task.logs?.at(-1)?.system_logs?.join('\n') ?? '';
-}
 
 describe('the worker', () => {
   let stack: Stack;

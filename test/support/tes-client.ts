@@ -102,3 +102,13 @@ export function waitForEnd(
 ): Promise<TesTask> {
   return waitForTask(base, id, (t) => FINAL.includes(t.state), timeoutMs);
 }
+
+/** An executor that runs `script` in a shell (the image is recorded only). */
+export function sh(script: string, extra: object = {}) {
+  return { image: 'alpine', command: ['sh', '-c', script], ...extra };
+}
+
+/** The system log lines of a task's last attempt, as one text. */
+export function systemLogs(task: TesTask): string {
+  return task.logs?.at(-1)?.system_logs?.join('\n') ?? '';
+}
