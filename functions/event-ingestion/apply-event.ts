@@ -6,7 +6,7 @@
  * report replaces the one before and an older one is ignored.
  */
 import type { WorkerEvent } from '../../shared/messages';
-import { boundReport } from '../../shared/report-bounds';
+import { boundReport, MAX_REPORT_BYTES } from '../../shared/report-bounds';
 import { canTransition, isTerminal } from '../../shared/state-machine';
 import type { AttemptRecord, TaskRecord } from '../../shared/task-record';
 import type { TaskState } from '../../shared/tes';
@@ -18,17 +18,17 @@ import type { TaskState } from '../../shared/tes';
 export const MAX_DOCUMENT_BYTES = 1_000_000;
 
 /**
- * The attempt with its report cut further when the task's other fields
- * leave it less than MAX_REPORT_BYTES: a write over 1 MiB would be
- * refused, and its event retried forever.
+ * The bytes a report of `task`'s current attempt may take: at most
+ * MAX_REPORT_BYTES, and less when the task's other fields leave less room
+ * under MAX_DOCUMENT_BYTES (a write over 1 MiB would be refused, and its
+ * event retried forever).
  */
-function fitted(task: TaskRecord, attempt: AttemptRecord): AttemptRecord {
-  if (!attempt.report) return attempt;
+function reportRoom(task: TaskRecord): number {
   const attempts = [...task.attempts];
-  attempts[task.attempt - 1] = { ...attempt, report: undefined };
+  const current = attempts[task.attempt - 1];
+  if (current) attempts[task.attempt - 1] = { ...current, report: undefined };
   const rest = Buffer.byteLength(JSON.stringify({ ...task, attempts }));
-  const room = Math.max(4096, MAX_DOCUMENT_BYTES - rest);
-  return { ...attempt, report: boundReport(attempt.report, room) };
+  return Math.min(MAX_REPORT_BYTES, Math.max(4096, MAX_DOCUMENT_BYTES - rest));
 }
 
 /** The fields of a task document that an event changes. */
@@ -67,10 +67,11 @@ function attemptAfter(
   event: WorkerEvent,
   newState: TaskState | undefined,
   maxAttempts: number,
+  room: () => number,
 ): AttemptRecord {
   const next: AttemptRecord = { ...attempt };
   if (event.type === 'report' && event.seq > attempt.seq) {
-    next.report = boundReport(event.report);
+    next.report = boundReport(event.report, room());
     next.seq = event.seq;
   }
   if (event.type === 'worker_lost' && newState) {
@@ -116,9 +117,8 @@ export function applyWorkerEvent(
 
   const current = task.attempts[task.attempt - 1];
   if (current) {
-    const next = fitted(
-      task,
-      attemptAfter(current, event, update.state, maxAttempts),
+    const next = attemptAfter(current, event, update.state, maxAttempts, () =>
+      reportRoom(task),
     );
     if (JSON.stringify(next) !== JSON.stringify(current)) {
       const attempts = [...task.attempts];
