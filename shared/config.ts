@@ -5,9 +5,8 @@
  */
 import os from 'node:os';
 import path from 'node:path';
-import { fileUrlProblem } from './file-url';
-import { parseGsUrl } from './gs-url';
 import { loadReliabilityPolicy, type ReliabilityPolicy } from './reliability';
+import { OUTPUT_SCHEMES, urlProblem } from './storage-url';
 
 /** Where the service runs: on this machine against emulators, or on GCP. */
 export type Mode = 'local' | 'gcp';
@@ -132,13 +131,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
 function logsUrl(env: NodeJS.ProcessEnv): string | undefined {
   const value = optional(env, 'TES_LOGS_URL');
   if (value === undefined) return undefined;
-  const gs = value.startsWith('gs://') ? parseGsUrl(value) : undefined;
-  if (!value.startsWith('file://') && !gs) {
-    throw new ConfigError(
-      `TES_LOGS_URL must be a gs:// or file:// folder, got "${value}"`,
-    );
-  }
-  const problem = gs ? 'problem' in gs && gs.problem : fileUrlProblem(value);
+  const problem = urlProblem(value, OUTPUT_SCHEMES);
   if (problem) throw new ConfigError(`TES_LOGS_URL ${problem}`);
   return value;
 }

@@ -11,15 +11,14 @@ import {
   ValidationError,
 } from '../../shared/errors';
 import { chooseMachine, NoMachineError } from '../../shared/machines';
+import { OUTPUT_SCHEMES, urlProblem } from '../../shared/storage-url';
 import {
   hasGlob,
   type TesInput,
   type TesOutput,
   type TesTaskRequest,
 } from '../../shared/tes';
-import { urlProblem } from './checker';
 import { taskTerms } from './search-terms';
-import { OUTPUT_SCHEMES } from './validate';
 
 /** Backend parameters the service understands, each with its check. */
 export const BACKEND_PARAMETERS: Readonly<

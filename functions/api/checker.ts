@@ -4,8 +4,7 @@
  */
 import path from 'node:path';
 import type { FieldProblem } from '../../shared/errors';
-import { fileUrlProblem } from '../../shared/file-url';
-import { parseGsUrl } from '../../shared/gs-url';
+import { urlProblem } from '../../shared/storage-url';
 
 /** A JSON object as the request carries it. */
 export type Json = Record<string, unknown>;
@@ -28,35 +27,6 @@ export const SYSTEM_FOLDERS = [
 
 function isSystemPath(p: string): boolean {
   return SYSTEM_FOLDERS.some((s) => p === s || p.startsWith(`${s}/`));
-}
-
-/**
- * What is wrong with a URL that must be of one of `schemes`, if anything.
- * A gs:// URL must name a valid bucket, and an object too when
- * `needsObject` (a single file, not a prefix).
- */
-export function urlProblem(
-  value: string,
-  schemes: string[],
-  needsObject = false,
-): string | undefined {
-  let scheme: string;
-  try {
-    scheme = new URL(value).protocol.replace(/:$/, '');
-  } catch {
-    return 'is not a valid URL';
-  }
-  if (!schemes.includes(scheme)) {
-    return `scheme "${scheme}" is not supported (supported: ${schemes.join(', ')})`;
-  }
-  if (scheme === 'file') return fileUrlProblem(value);
-  if (scheme !== 'gs') return undefined;
-  const gs = parseGsUrl(value);
-  if ('problem' in gs) return gs.problem;
-  if (needsObject && (gs.name === '' || gs.name.endsWith('/'))) {
-    return 'must name an object, not a bucket or a folder';
-  }
-  return undefined;
 }
 
 /** Collects every problem of a request, each with its field path. */

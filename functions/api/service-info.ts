@@ -2,8 +2,8 @@
  * GET /service-info: who this service is and what it can do.
  */
 import type { Config } from '../../shared/config';
+import { INPUT_SCHEMES, OUTPUT_SCHEMES } from '../../shared/storage-url';
 import { BACKEND_PARAMETERS } from './admission';
-import { INPUT_SCHEMES, OUTPUT_SCHEMES } from './validate';
 
 /** The service-info document for this deployment. */
 export function serviceInfo(config: Config): Record<string, unknown> {

@@ -3,6 +3,7 @@
  * field path, so that a client learns everything wrong in one answer.
  */
 import { ValidationError } from '../../shared/errors';
+import { INPUT_SCHEMES, OUTPUT_SCHEMES } from '../../shared/storage-url';
 import {
   hasGlob,
   type TesExecutor,
@@ -19,11 +20,6 @@ import {
   pick,
   RESOURCE_FIELDS,
 } from './spec-fields';
-
-/** URL schemes the service can read inputs from. */
-export const INPUT_SCHEMES = ['file', 'http', 'https', 'gs'];
-/** URL schemes the service can write outputs to. */
-export const OUTPUT_SCHEMES = ['file', 'gs'];
 
 function checkExecutor(c: Checker, value: unknown, field: string): void {
   if (!c.isObject(value, field)) return;
