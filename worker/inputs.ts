@@ -84,10 +84,15 @@ async function fetchInput(input: TesInput, dest: string): Promise<Fetched> {
   if (input.content !== undefined) {
     await writeFile(dest, input.content);
   } else if (scheme === 'file:') {
+    // copyRegularFile checks a file's real path itself; a folder's is
+    // checked here.
     const source = filePath(url as string);
-    await assertPlainPath(source);
-    if (input.type === 'DIRECTORY') await cp(source, dest, { recursive: true });
-    else await copyRegularFile(source, dest);
+    if (input.type === 'DIRECTORY') {
+      await assertPlainPath(source);
+      await cp(source, dest, { recursive: true });
+    } else {
+      await copyRegularFile(source, dest);
+    }
   } else if (scheme === 'http:' || scheme === 'https:') {
     if (input.type === 'DIRECTORY') {
       throw new InputError(
