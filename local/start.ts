@@ -18,6 +18,7 @@
 import path from 'node:path';
 import { PubSub } from '@google-cloud/pubsub';
 import { createLogger } from '../shared/logger';
+import { whenParentGone } from '../shared/parent-watch';
 import { TOPICS } from '../shared/topology';
 import { type Backends, startBackends } from './backends';
 import { serveFunctions } from './serve';
@@ -72,18 +73,6 @@ function startMaintenanceTicks(projectId: string): NodeJS.Timeout {
   const timer = setInterval(tick, seconds * 1000);
   timer.unref();
   return timer;
-}
-
-/**
- * Stops the stack once whoever started it is gone (npm or a test run
- * killed outright): an orphaned stack would keep its ports and workers.
- */
-function stopWithParent(stop: () => Promise<void>): void {
-  const parent = process.ppid;
-  const timer = setInterval(() => {
-    if (process.ppid !== parent) stop().catch(() => process.exit(1));
-  }, 1000);
-  timer.unref();
 }
 
 async function main(): Promise<void> {
@@ -159,7 +148,11 @@ async function main(): Promise<void> {
   process.off('SIGTERM', stopEarly);
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
-  stopWithParent(shutdown);
+  // Whoever started the stack (npm, a test run) killed outright: an
+  // orphaned stack would keep its ports and workers.
+  whenParentGone(() => {
+    shutdown().catch(() => process.exit(1));
+  });
 
   const api = served.find(
     (s) => s.name === 'tes-api',

@@ -12,6 +12,7 @@ import { parseArgs } from 'node:util';
 import { createFirestore, createPublisher } from '../shared/cloud';
 import { loadConfig } from '../shared/config';
 import { createLogger } from '../shared/logger';
+import { whenParentGone } from '../shared/parent-watch';
 import { isTerminal } from '../shared/state-machine';
 import type { TaskRecord } from '../shared/task-record';
 import { TASKS_COLLECTION } from '../shared/topology';
@@ -19,15 +20,6 @@ import { dockerDriver } from './docker-driver';
 import { Reporter } from './reporter';
 import { runTask } from './run-task';
 import { bubblewrapDriver } from './sandbox';
-
-/** Aborts once the process that started this one is gone. */
-function stopWithParent(abort: AbortController): void {
-  const parent = process.ppid;
-  const timer = setInterval(() => {
-    if (process.ppid !== parent) abort.abort();
-  }, 1000);
-  timer.unref();
-}
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -88,7 +80,7 @@ async function main(): Promise<number> {
     abort.abort();
   });
   // Locally, a worker whose stack is gone (killed outright) stops too.
-  if (config.mode === 'local') stopWithParent(abort);
+  if (config.mode === 'local') whenParentGone(() => abort.abort());
 
   reporter.startHeartbeat(config.heartbeatSeconds);
 
