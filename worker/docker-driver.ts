@@ -4,7 +4,7 @@
  * command line is built here and passed to `docker` as an argv: nothing
  * of the task ever passes through a shell.
  */
-import { execFile } from 'node:child_process';
+import { execFile, spawn } from 'node:child_process';
 import { promisify } from 'node:util';
 import type { TesExecutor } from '../shared/tes';
 import type { Command, ContainerDriver, RunOptions } from './container-driver';
@@ -17,6 +17,9 @@ export const DOCKER = 'docker';
 
 /** How often an image pull is tried before the task fails. */
 const PULL_TRIES = 3;
+
+/** How long `docker kill` may take before the worker goes on without it. */
+const KILL_TIMEOUT_MS = 10_000;
 
 /** The `docker run` argv for an executor. */
 export function dockerRunArgs(
@@ -71,8 +74,24 @@ export const dockerDriver: ContainerDriver = {
   // docker run answers with the container's own exit code.
   exitCode: (code) => code,
   async stop(name) {
-    // Killing the client leaves the container running: kill it by name.
-    await run(DOCKER, ['kill', name]).catch(() => undefined);
+    // Killing the client leaves the container running: kill it by name,
+    // from a process group of its own, so that the signals that stop this
+    // worker do not stop the kill halfway.
+    await runApart(['kill', name], KILL_TIMEOUT_MS);
   },
   imageNote: (image) => `image ${image} run with Docker`,
 };
+
+/** Runs `docker ARGS` in a process group of its own; failures are ignored. */
+function runApart(args: string[], timeoutMs: number): Promise<void> {
+  return new Promise((resolve) => {
+    const child = spawn(DOCKER, args, { detached: true, stdio: 'ignore' });
+    const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
+    const done = () => {
+      clearTimeout(timer);
+      resolve();
+    };
+    child.once('error', done);
+    child.once('exit', done);
+  });
+}

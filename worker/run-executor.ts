@@ -32,7 +32,7 @@ export interface ExecutorProcess {
   /** Turns the process's exit code into the executor's (driver quirks). */
   exitCode?: (code: number, stderrTail: string) => number;
   /** Stops what killing the process alone would leave running. */
-  onAbort?: () => void;
+  onAbort?: () => Promise<void>;
 }
 
 /** The part of the reporter an executor feeds. */
@@ -128,8 +128,11 @@ export async function runExecutor(
     once(pipes.stderr.readable, 'close'),
   ]);
 
+  // What the driver does to stop the executor is awaited before the
+  // executor counts as ended (a container outlives its client).
+  let stopped: Promise<void> | undefined;
   const kill = () => {
-    proc.onAbort?.();
+    stopped ??= proc.onAbort?.();
     if (child.pid) process.kill(-child.pid, 'SIGKILL');
   };
   signal.addEventListener('abort', kill, { once: true });
@@ -151,6 +154,7 @@ export async function runExecutor(
   // Everything written before the exit is read, even by a process the
   // executor left behind, once every write end is closed.
   await drained;
+  await stopped;
   signal.removeEventListener('abort', kill);
   unwatch?.();
   await closeAll([...files.stdout, ...files.stderr]);

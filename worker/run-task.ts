@@ -110,9 +110,7 @@ async function runExecutors(
             }
           : undefined,
         exitCode: driver.exitCode,
-        onAbort: () => {
-          driver.stop(name).catch(() => undefined);
-        },
+        onAbort: () => driver.stop(name).catch(() => undefined),
       },
       ctx.reporter,
       ctx.signal,

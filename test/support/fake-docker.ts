@@ -4,16 +4,19 @@
  * FAKE_DOCKER_LOG) and runs `docker run` in a bubblewrap sandbox with the
  * mounts, working folder, environment and network the argv asks for, so
  * that the driver's command lines are checked end to end, exit codes and
- * all. An image named "missing/..." cannot be pulled.
+ * all. An image named "missing/..." cannot be pulled. A `docker kill`
+ * takes a second, as a busy daemon can, and is recorded only once done:
+ * a worker that does not wait for it, or lets it be killed, is caught.
  */
 import { spawnSync } from 'node:child_process';
 import { appendFileSync, existsSync, lstatSync, readlinkSync } from 'node:fs';
 
 const argv = process.argv.slice(2);
-appendFileSync(
-  process.env.FAKE_DOCKER_LOG as string,
-  `${JSON.stringify(argv)}\n`,
-);
+const record = () =>
+  appendFileSync(
+    process.env.FAKE_DOCKER_LOG as string,
+    `${JSON.stringify(argv)}\n`,
+  );
 
 function system(): string[] {
   const args: string[] = [];
@@ -74,8 +77,17 @@ function run(args: string[]): number {
   return result.status ?? 128 + 9;
 }
 
+const KILL_MS = 1000;
+
 const [verb, ...rest] = argv;
-if (verb === 'pull') process.exit(rest[0]?.startsWith('missing/') ? 1 : 0);
-if (verb === 'kill') process.exit(0);
-if (verb === 'run') process.exit(run(rest));
-process.exit(2);
+if (verb === 'kill') {
+  setTimeout(() => {
+    record();
+    process.exit(0);
+  }, KILL_MS);
+} else {
+  record();
+  if (verb === 'pull') process.exit(rest[0]?.startsWith('missing/') ? 1 : 0);
+  if (verb === 'run') process.exit(run(rest));
+  process.exit(2);
+}
