@@ -5,6 +5,7 @@
  * of the task ever passes through a shell.
  */
 import { execFile, spawn } from 'node:child_process';
+import { setTimeout as delay } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { TesExecutor } from '../shared/tes';
 import type { Command, ContainerDriver, RunOptions } from './container-driver';
@@ -18,8 +19,13 @@ export const DOCKER = 'docker';
 /** How often an image pull is tried before the task fails. */
 const PULL_TRIES = 3;
 
-/** How long `docker kill` may take before the worker goes on without it. */
+/** How often `docker kill` is tried, how far apart, and for how long. */
+const KILL_TRIES = 3;
+const KILL_RETRY_MS = 1000;
 const KILL_TIMEOUT_MS = 10_000;
+
+/** What `docker kill` says of a container that is no longer running. */
+const GONE = /No such container|is not running/;
 
 /** The `docker run` argv for an executor. */
 export function dockerRunArgs(
@@ -74,24 +80,48 @@ export const dockerDriver: ContainerDriver = {
   // docker run answers with the container's own exit code.
   exitCode: (code) => code,
   async stop(name) {
-    // Killing the client leaves the container running: kill it by name,
-    // from a process group of its own, so that the signals that stop this
-    // worker do not stop the kill halfway.
-    await runApart(['kill', name], KILL_TIMEOUT_MS);
+    // Killing the client leaves the container running: kill it by name.
+    // A daemon too busy to answer is asked again; a container already
+    // gone is stopped.
+    let failure = '';
+    for (let tries = 0; tries < KILL_TRIES; tries += 1) {
+      if (tries > 0) await delay(KILL_RETRY_MS);
+      const result = await runApart(['kill', name], KILL_TIMEOUT_MS);
+      if (result.ok || GONE.test(result.detail)) return;
+      failure = result.detail;
+    }
+    throw new Error(`container ${name} could not be killed: ${failure}`);
   },
   imageNote: (image) => `image ${image} run with Docker`,
 };
 
-/** Runs `docker ARGS` in a process group of its own; failures are ignored. */
-function runApart(args: string[], timeoutMs: number): Promise<void> {
+/**
+ * Runs `docker ARGS` in a process group of its own, out of reach of the
+ * signals that stop this worker, which could otherwise end it halfway.
+ */
+function runApart(
+  args: string[],
+  timeoutMs: number,
+): Promise<{ ok: boolean; detail: string }> {
   return new Promise((resolve) => {
-    const child = spawn(DOCKER, args, { detached: true, stdio: 'ignore' });
+    const child = spawn(DOCKER, args, {
+      detached: true,
+      stdio: ['ignore', 'ignore', 'pipe'],
+    });
+    let stderr = '';
+    child.stderr?.setEncoding('utf8');
+    child.stderr?.on('data', (text: string) => {
+      stderr = (stderr + text).slice(-1000);
+    });
     const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
-    const done = () => {
+    child.once('error', (error) => {
       clearTimeout(timer);
-      resolve();
-    };
-    child.once('error', done);
-    child.once('exit', done);
+      resolve({ ok: false, detail: error.message });
+    });
+    child.once('close', (code, signal) => {
+      clearTimeout(timer);
+      const ended = signal ?? `exit code ${code}`;
+      resolve({ ok: code === 0, detail: stderr.trim() || ended });
+    });
   });
 }

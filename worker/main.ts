@@ -94,6 +94,7 @@ async function main(): Promise<number> {
       attemptDir,
       signal: abort.signal,
       driver,
+      warn: (message) => logger.warn(message),
       name: `tes-${taskId}-${attempt}`,
       logsUrl: task.logs_url
         ? `${task.logs_url.replace(/\/+$/, '')}/${taskId}/${attempt}`

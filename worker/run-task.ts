@@ -25,6 +25,8 @@ export interface RunContext {
   /** Aborted when the task is cancelled: stop, and store nothing. */
   signal: AbortSignal;
   driver: ContainerDriver;
+  /** Tells the worker's own log what the task's report cannot carry. */
+  warn: (message: string) => void;
   /** Names the attempt's containers. */
   name: string;
   /**
@@ -110,7 +112,8 @@ async function runExecutors(
             }
           : undefined,
         exitCode: driver.exitCode,
-        onAbort: () => driver.stop(name).catch(() => undefined),
+        onAbort: () =>
+          driver.stop(name).catch((error) => ctx.warn(String(error))),
       },
       ctx.reporter,
       ctx.signal,

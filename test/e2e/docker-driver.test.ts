@@ -152,7 +152,8 @@ describe('the Docker driver', () => {
     );
   });
 
-  it('kills the container by name when the task is cancelled', async () => {
+  /** Runs a task until its executor is up, cancels it, and waits. */
+  async function cancelRunning(): Promise<string> {
     const id = await createTask(stack.url, {
       executors: [
         { image: 'debian:12', command: ['sh', '-c', 'echo up; sleep 60'] },
@@ -165,11 +166,33 @@ describe('the Docker driver', () => {
     );
     await cancelTask(stack.url, id);
     assert.equal((await waitForEnd(stack.url, id)).state, 'CANCELED');
-    await waitForTask(
-      stack.url,
-      id,
-      () => commands().some((c) => c[0] === 'kill' && c[1] === `tes-${id}-1-0`),
-      10_000,
+    return id;
+  }
+
+  /** The `docker kill` commands given for a task's first container. */
+  const kills = (id: string) =>
+    commands().filter((c) => c[0] === 'kill' && c[1] === `tes-${id}-1-0`);
+
+  /** The worker's own log of a task's first attempt. */
+  const workerLog = (id: string) =>
+    readFileSync(
+      path.join(stack.workDir, 'work', id, '1', 'worker.log'),
+      'utf8',
     );
+
+  it('kills the container by name when the task is cancelled', async () => {
+    const id = await cancelRunning();
+    // The worker waits for the kill before it exits: it is done by now.
+    assert.equal(kills(id).length, 1, workerLog(id));
+  });
+
+  it('asks again when the daemon fails to kill the container', async () => {
+    writeFileSync(path.join(path.dirname(log), 'kill-fails'), '');
+    const id = await cancelRunning();
+    // Three seconds of tries can outlast the worker's stop grace (it is
+    // then killed, its detached kill going on): polled, not assumed done.
+    await waitForTask(stack.url, id, () => kills(id).length >= 2, 15_000);
+    assert.equal(kills(id).length, 2, workerLog(id));
+    assert.doesNotMatch(workerLog(id), /could not be killed/);
   });
 });

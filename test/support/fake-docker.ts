@@ -7,9 +7,18 @@
  * all. An image named "missing/..." cannot be pulled. A `docker kill`
  * takes a second, as a busy daemon can, and is recorded only once done:
  * a worker that does not wait for it, or lets it be killed, is caught.
+ * While a file named `kill-fails` lies beside the log, a kill fails, as a
+ * daemon too busy to answer does, and removes the file.
  */
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, lstatSync, readlinkSync } from 'node:fs';
+import {
+  appendFileSync,
+  existsSync,
+  lstatSync,
+  readlinkSync,
+  rmSync,
+} from 'node:fs';
+import path from 'node:path';
 
 const argv = process.argv.slice(2);
 const record = () =>
@@ -83,7 +92,14 @@ const [verb, ...rest] = argv;
 if (verb === 'kill') {
   setTimeout(() => {
     record();
-    process.exit(0);
+    const failing = path.join(
+      path.dirname(process.env.FAKE_DOCKER_LOG as string),
+      'kill-fails',
+    );
+    if (!existsSync(failing)) process.exit(0);
+    rmSync(failing);
+    process.stderr.write('Error response from daemon: timed out\n');
+    process.exit(1);
   }, KILL_MS);
 } else {
   record();
