@@ -21,7 +21,7 @@ export function kernelFolder(file: string): string | undefined {
 /** What is wrong with a file:// URL, if anything. */
 export function fileUrlProblem(url: string): string | undefined {
   if (!/^file:\/\/(localhost)?\//.test(url)) {
-    return 'must be file:///absolute/path (no host name, no relative path)';
+    return 'must be file:///absolute/path or file://localhost/absolute/path (no other host, no relative path)';
   }
   let file: string;
   try {

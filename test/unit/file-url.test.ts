@@ -21,11 +21,11 @@ describe('file:// URLs', () => {
       ['file://localhost/data/a.txt', undefined],
       [
         'file://other/data',
-        'must be file:///absolute/path (no host name, no relative path)',
+        'must be file:///absolute/path or file://localhost/absolute/path (no other host, no relative path)',
       ],
       [
         'file:data',
-        'must be file:///absolute/path (no host name, no relative path)',
+        'must be file:///absolute/path or file://localhost/absolute/path (no other host, no relative path)',
       ],
       ['file:///%70roc/x', 'must not be under /proc'],
       ['file:///tmp/../sys/x', 'must not be under /sys'],

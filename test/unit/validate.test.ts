@@ -135,8 +135,8 @@ describe('CreateTask validation', () => {
         outputs: [{ path: '/out/a', url: 'file:///sys/x' }],
       },
       expected: [
-        'inputs[0].url: must be file:///absolute/path (no host name, no relative path)',
-        'inputs[1].url: must be file:///absolute/path (no host name, no relative path)',
+        'inputs[0].url: must be file:///absolute/path or file://localhost/absolute/path (no other host, no relative path)',
+        'inputs[1].url: must be file:///absolute/path or file://localhost/absolute/path (no other host, no relative path)',
         'inputs[2].url: must not be under /proc',
         'outputs[0].url: must not be under /sys',
       ],
