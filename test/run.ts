@@ -3,12 +3,14 @@
  * trigger gateway on free ports, runs every compiled test file with the
  * Node test runner against them, and stops them. End-to-end tests start
  * their own stacks on these backends, each in a project of its own.
+ * Everything a run writes is under one temporary folder, removed at the
+ * end.
  *
  * Arguments, when given, are substrings that select test files.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { startBackends } from '../local/backends';
@@ -26,6 +28,9 @@ function testFiles(filters: string[]): string[] {
 async function main(): Promise<number> {
   const files = testFiles(process.argv.slice(2));
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'tes-test-'));
+  // The tests' own temporary folders go here too, and go with it.
+  const tmpDir = path.join(dataDir, 'tmp');
+  mkdirSync(tmpDir);
   const logger = createLogger('test-backends', 'local');
   const backends = await startBackends({
     dataDir,
@@ -49,6 +54,7 @@ async function main(): Promise<number> {
           STORAGE_EMULATOR_HOST: backends.storageHost,
           TES_TRIGGER_GATEWAY: backends.gatewayUrl,
           TES_TEST_DATA_DIR: dataDir,
+          TMPDIR: tmpDir,
         },
       },
     );
