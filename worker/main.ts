@@ -8,6 +8,7 @@
  */
 
 import path from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
 import { createFirestore, createPublisher } from '../shared/cloud';
 import { loadConfig } from '../shared/config';
@@ -20,6 +21,9 @@ import { dockerDriver } from './docker-driver';
 import { Reporter } from './reporter';
 import { runTask } from './run-task';
 import { bubblewrapDriver } from './sandbox';
+
+/** How long a stopped attempt's last report may take to publish. */
+const FINAL_REPORT_MS = 2000;
 
 async function main(): Promise<number> {
   const { values } = parseArgs({
@@ -102,6 +106,17 @@ async function main(): Promise<number> {
     },
   );
   logger.info('attempt finished', { outcome });
+  if (outcome === 'ABORTED') {
+    // The killed executor's exit code and end time, told if the service
+    // can still hear them; a gone service does not hold the worker up.
+    const reason = terminated
+      ? 'attempt stopped: the worker was told to stop'
+      : 'attempt stopped: the task was cancelled or is no longer this attempt';
+    await Promise.race([
+      reporter.stopped(reason).catch(() => undefined),
+      delay(FINAL_REPORT_MS),
+    ]);
+  }
 
   reporter.stop();
   unwatch();

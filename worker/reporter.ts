@@ -119,6 +119,17 @@ export class Reporter {
     await this.flush();
   }
 
+  /**
+   * Ends an attempt stopped before its end (cancelled, or stopped from
+   * outside): says why, with its end time, at once. Its state stays as it
+   * was: the service decides what the attempt became.
+   */
+  async stopped(reason: string): Promise<void> {
+    this.report.system_logs.push(reason);
+    this.report.end_time = new Date().toISOString();
+    await this.flush();
+  }
+
   /** Adds a line to the attempt's system logs. */
   systemLog(line: string): void {
     this.report.system_logs.push(line);

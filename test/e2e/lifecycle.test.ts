@@ -114,6 +114,23 @@ describe('task lifecycle', () => {
       [],
       'no executor is left',
     );
+    // The worker's last report tells how the killed executor ended.
+    const told = await waitForTask(
+      stack.url,
+      id,
+      (t) => t.logs?.[0]?.logs[0]?.exit_code !== -1,
+      10_000,
+    );
+    const log = told.logs?.[0];
+    assert.equal(log?.logs[0]?.exit_code, 137);
+    assert.ok(log?.logs[0]?.end_time, 'the executor has an end time');
+    assert.ok(
+      log?.system_logs?.includes(
+        'attempt stopped: the task was cancelled or is no longer this attempt',
+      ),
+      JSON.stringify(log?.system_logs),
+    );
+    assert.equal(told.state, 'CANCELED');
   });
 
   it('cancels a queued task and leaves a finished task as it was', async () => {
