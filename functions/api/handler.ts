@@ -55,14 +55,6 @@ function requestBody(req: Request): unknown {
   return req.body;
 }
 
-function notesFor(config: Config): string[] {
-  return config.containerDriver === 'bubblewrap'
-    ? [
-        'local mode: executors run in a host sandbox; container images are recorded but not pulled',
-      ]
-    : [];
-}
-
 async function route(
   deps: ApiDeps,
   req: Request,
@@ -88,11 +80,10 @@ async function route(
       const admitted = admit(validateTaskRequest(requestBody(req)), {
         zones: deps.config.defaultZones,
       });
-      const notes = [...notesFor(deps.config), ...admitted.notes];
       const id = await deps.store.create(
         owner,
         admitted.request,
-        notes,
+        admitted.notes,
         deps.config.logsUrl,
       );
       deps.logger.info('task created', { taskId: id, owner });
