@@ -40,3 +40,22 @@ export async function serveFunctions(apiPort: number): Promise<Served[]> {
   }
   return served;
 }
+
+/** How long requests under way may take once a server is closing. */
+const CLOSE_GRACE_MS = 10_000;
+
+/**
+ * Stops a server taking connections and resolves once the requests under
+ * way are answered: idle connections are closed as they become idle, and
+ * whatever is left after the grace is cut.
+ */
+export async function closeServer(server: http.Server): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  const started = Date.now();
+  const sweeper = setInterval(() => {
+    if (Date.now() - started > CLOSE_GRACE_MS) server.closeAllConnections();
+    else server.closeIdleConnections();
+  }, 50);
+  await closed;
+  clearInterval(sweeper);
+}

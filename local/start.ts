@@ -21,7 +21,7 @@ import { createLogger } from '../shared/logger';
 import { whenParentGone } from '../shared/parent-watch';
 import { TOPICS } from '../shared/topology';
 import { type Backends, startBackends } from './backends';
-import { serveFunctions } from './serve';
+import { closeServer, serveFunctions } from './serve';
 import { unwireTriggers, wire } from './wiring';
 
 const logger = createLogger('local', 'local');
@@ -128,18 +128,25 @@ async function main(): Promise<void> {
   saver.unref();
   const ticker = startMaintenanceTicks(projectId);
 
+  const api = served.find(
+    (s) => s.name === 'tes-api',
+  ) as (typeof served)[number];
   let stopping = false;
   const shutdown = async () => {
     if (stopping) return;
     stopping = true;
     logger.info('stopping');
+    // The API first, and its requests under way answered: a task accepted
+    // now is in the save below.
+    await closeServer(api.server);
     await unwireTriggers(targets).catch(() => undefined);
     clearInterval(saver);
     clearInterval(ticker);
     await functions.stopWorkers();
     await save();
-    for (const s of served) s.server.closeAllConnections();
-    await Promise.all(served.map((s) => new Promise((r) => s.server.close(r))));
+    const others = served.filter((s) => s !== api);
+    for (const s of others) s.server.closeAllConnections();
+    await Promise.all(others.map((s) => closeServer(s.server)));
     await backends.stop();
     logger.info('stopped');
     process.exit(0);
@@ -154,9 +161,6 @@ async function main(): Promise<void> {
     shutdown().catch(() => process.exit(1));
   });
 
-  const api = served.find(
-    (s) => s.name === 'tes-api',
-  ) as (typeof served)[number];
   console.log(
     `Cloud Storage emulator at ${backends.storageHost} (set STORAGE_EMULATOR_HOST to it)`,
   );

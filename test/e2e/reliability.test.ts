@@ -17,6 +17,7 @@ import { type Stack, startStack } from '../support/stack';
 import {
   cancelTask,
   createTask,
+  getTask,
   waitForEnd,
   waitForTask,
 } from '../support/tes-client';
@@ -239,5 +240,36 @@ describe('restarts', () => {
     assert.equal(task.state, 'COMPLETE');
     assert.equal(task.name, 'kept');
     assert.equal(task.logs?.[0]?.logs[0]?.stdout, 'kept\n');
+  });
+
+  it('keeps every task it accepted while npm start was stopping', async () => {
+    const project = `demo-r${randomBytes(4).toString('hex')}`;
+    const first = await stack({ ownEmulators: true, projectId: project });
+    const accepted: string[] = [];
+    let refused = false;
+    const send = async () => {
+      while (!refused) {
+        try {
+          accepted.push(await createTask(first.url, executorTask('true')));
+        } catch {
+          refused = true;
+        }
+      }
+    };
+    const senders = [send(), send(), send(), send()];
+    while (accepted.length < 8) await sleep(20);
+    await first.stop();
+    await Promise.all(senders);
+
+    const second = await stack({
+      ownEmulators: true,
+      projectId: project,
+      workDir: first.workDir,
+    });
+    const missing: string[] = [];
+    for (const id of accepted) {
+      await getTask(second.url, id, 'MINIMAL').catch(() => missing.push(id));
+    }
+    assert.deepEqual(missing, [], `of ${accepted.length} accepted`);
   });
 });
