@@ -19,10 +19,13 @@ export const DOCKER = 'docker';
 /** How often an image pull is tried before the task fails. */
 const PULL_TRIES = 3;
 
-/** How often `docker kill` is tried, how far apart, and for how long. */
+/**
+ * How often `docker kill` is tried, how far apart, and for how long: at
+ * most 11 s in all, within the 15 s a worker is given to stop.
+ */
 const KILL_TRIES = 3;
 const KILL_RETRY_MS = 1000;
-const KILL_TIMEOUT_MS = 10_000;
+const KILL_TIMEOUT_MS = 3000;
 
 /** What `docker kill` says of a container that is no longer running. */
 const GONE = /No such container|is not running/;
@@ -118,7 +121,9 @@ function runApart(
       clearTimeout(timer);
       resolve({ ok: false, detail: error.message });
     });
-    child.once('close', (code, signal) => {
+    // 'exit', not 'close': a helper that keeps stderr open must not hold
+    // the worker.
+    child.once('exit', (code, signal) => {
       clearTimeout(timer);
       const ended = signal ?? `exit code ${code}`;
       resolve({ ok: code === 0, detail: stderr.trim() || ended });

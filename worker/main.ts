@@ -78,8 +78,10 @@ async function main(): Promise<number> {
   );
   // Stopped from outside (not cancelled): exit non-zero, so that the
   // compute driver reports the attempt lost unless it stopped it itself.
+  // Every SIGTERM is heard (a teardown delivered twice sends two): none
+  // may cut short the stop under way.
   let terminated = false;
-  process.once('SIGTERM', () => {
+  process.on('SIGTERM', () => {
     terminated = true;
     abort.abort();
   });

@@ -16,8 +16,11 @@ import type { ComputeDriver, WorkerSpec } from './compute-driver';
 /** The worker program, relative to this compiled file. */
 const WORKER_MAIN = path.join(__dirname, '..', '..', 'worker', 'main.js');
 
-/** How long a worker may take to stop before it is killed outright. */
-const STOP_GRACE_MS = 5000;
+/**
+ * How long a worker may take to stop before it is killed outright: room
+ * for a Docker executor's kill and retries, and the last report.
+ */
+const STOP_GRACE_MS = 15_000;
 
 interface Running {
   child: ChildProcess;

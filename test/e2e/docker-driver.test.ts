@@ -50,6 +50,9 @@ describe('the Docker driver', () => {
     stack = await startStack({
       env: {
         TES_CONTAINER_DRIVER: 'docker',
+        // Every message twice: two teardowns, two SIGTERMs to a worker
+        // whose kill is under way.
+        TES_FAULT_DUPLICATE_DELIVERY: '1',
         PATH: `${bin}:${process.env.PATH}`,
       },
     });
