@@ -25,6 +25,9 @@ export const SYSTEM_FOLDERS = [
   '/usr',
 ];
 
+/** The longest file name a file system holds, in bytes. */
+const MAX_NAME_BYTES = 255;
+
 function isSystemPath(p: string): boolean {
   return SYSTEM_FOLDERS.some((s) => p === s || p.startsWith(`${s}/`));
 }
@@ -83,6 +86,10 @@ export class Checker {
       this.fail(field, 'must not contain ".."');
     } else if (value.includes('\0')) {
       this.fail(field, 'must not contain a NUL character');
+    } else if (
+      value.split('/').some((part) => Buffer.byteLength(part) > MAX_NAME_BYTES)
+    ) {
+      this.fail(field, `each part must be at most ${MAX_NAME_BYTES} bytes`);
     } else if (
       path.posix.normalize(value).replace(/(.)\/$/, '$1') !==
       value.replace(/(.)\/$/, '$1')

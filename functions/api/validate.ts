@@ -21,9 +21,20 @@ import {
   RESOURCE_FIELDS,
 } from './spec-fields';
 
+/** An image reference as Docker reads one: never an option, one word. */
+const IMAGE = /^[^\s\p{Cc}-][^\s\p{Cc}]*$/u;
+
 function checkExecutor(c: Checker, value: unknown, field: string): void {
   if (!c.isObject(value, field)) return;
-  c.requiredString(value, 'image', field);
+  if (
+    c.requiredString(value, 'image', field) &&
+    !IMAGE.test(value.image as string)
+  ) {
+    c.fail(
+      `${field}.image`,
+      'must be an image reference (no leading "-", no spaces or control characters)',
+    );
+  }
   const command = value.command;
   if (!Array.isArray(command) || command.length === 0) {
     c.fail(

@@ -142,6 +142,32 @@ describe('CreateTask validation', () => {
       ],
     },
     {
+      name: 'images that are an option, two words, or hold a control character',
+      body: {
+        executors: [
+          { image: '--privileged', command: ['true'] },
+          { image: 'a b', command: ['true'] },
+          { image: 'a\u0000b', command: ['true'] },
+          { image: 'ghcr.io/x/y:1.2@sha256:ab', command: ['true'] },
+        ],
+      },
+      expected: [0, 1, 2].map(
+        (i) =>
+          `executors[${i}].image: must be an image reference (no leading "-", no spaces or control characters)`,
+      ),
+    },
+    {
+      name: 'a path part longer than a file name can be',
+      body: {
+        ...ok,
+        inputs: [
+          { path: `/data/${'é'.repeat(128)}`, content: 'x' },
+          { path: `/data/${'e'.repeat(255)}`, content: 'x' },
+        ],
+      },
+      expected: ['inputs[0].path: each part must be at most 255 bytes'],
+    },
+    {
       name: 'an empty program name',
       body: { executors: [{ image: 'a', command: [''] }] },
       expected: ['executors[0].command[0]: must name a program'],
