@@ -119,10 +119,17 @@ async function main(): Promise<void> {
   await wire(targets);
 
   const projectId = process.env.TES_PROJECT;
-  const save = () =>
-    backends.save(projectId).catch((error) => {
-      logger.warn('saving tasks failed', { error: String(error) });
-    });
+  // One save at a time: the one at stop waits for a timed one under way,
+  // which would otherwise write into the same folder at the same time.
+  let saving = Promise.resolve();
+  const save = () => {
+    saving = saving.then(() =>
+      backends.save(projectId).catch((error) => {
+        logger.warn('saving tasks failed', { error: String(error) });
+      }),
+    );
+    return saving;
+  };
   // Saved now and then too, so that a hard kill loses little.
   const saver = setInterval(save, SAVE_INTERVAL_MS);
   saver.unref();

@@ -25,6 +25,10 @@ import { bubblewrapDriver } from './sandbox';
 /** How long a stopped attempt's last report may take to publish. */
 const FINAL_REPORT_MS = 2000;
 
+/** A stopped attempt's last system log line (a cancel also sends SIGTERM). */
+const STOPPED_NOTE =
+  'attempt stopped before its end: the task was cancelled, or its worker stopped';
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: { task: { type: 'string' }, attempt: { type: 'string' } },
@@ -111,11 +115,8 @@ async function main(): Promise<number> {
   if (outcome === 'ABORTED') {
     // The killed executor's exit code and end time, told if the service
     // can still hear them; a gone service does not hold the worker up.
-    const reason = terminated
-      ? 'attempt stopped: the worker was told to stop'
-      : 'attempt stopped: the task was cancelled or is no longer this attempt';
     await Promise.race([
-      reporter.stopped(reason).catch(() => undefined),
+      reporter.stopped(STOPPED_NOTE).catch(() => undefined),
       delay(FINAL_REPORT_MS),
     ]);
   }

@@ -126,7 +126,7 @@ describe('task lifecycle', () => {
     assert.ok(log?.logs[0]?.end_time, 'the executor has an end time');
     assert.ok(
       log?.system_logs?.includes(
-        'attempt stopped: the task was cancelled or is no longer this attempt',
+        'attempt stopped before its end: the task was cancelled, or its worker stopped',
       ),
       JSON.stringify(log?.system_logs),
     );

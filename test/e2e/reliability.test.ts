@@ -236,7 +236,10 @@ describe('restarts', () => {
       projectId: project,
       workDir: first.workDir,
     });
-    const task = await waitForEnd(second.url, id);
+    // On a failure, the first stack's own account of its stop.
+    const task = await waitForEnd(second.url, id).catch((error) => {
+      throw new Error(`${error}\n${first.output().slice(-4000)}`);
+    });
     assert.equal(task.state, 'COMPLETE');
     assert.equal(task.name, 'kept');
     assert.equal(task.logs?.[0]?.logs[0]?.stdout, 'kept\n');
