@@ -6,29 +6,25 @@
  */
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { type Stack, startStack } from '../support/stack';
 import { createTask, sh, systemLogs, waitForEnd } from '../support/tes-client';
+import { serveHttp, type WebServer } from '../support/web-server';
 
 describe('the local sandbox', () => {
   let stack: Stack;
   let dir: string;
-  let server: http.Server;
+  let server: WebServer;
   let web: string;
 
   before(async () => {
     stack = await startStack();
     dir = mkdtempSync(path.join(os.tmpdir(), 'tes-sandbox-'));
     // Something on the network an executor should not reach.
-    server = http.createServer((_req, res) => res.end('from http\n'));
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
-    web = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    server = await serveHttp((_req, res) => res.end('from http\n'));
+    web = server.url;
   });
   after(async () => {
     await stack?.stop();

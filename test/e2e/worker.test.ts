@@ -6,8 +6,6 @@
  */
 import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -23,11 +21,12 @@ import {
   waitForEnd,
   waitForTask,
 } from '../support/tes-client';
+import { serveHttp, type WebServer } from '../support/web-server';
 
 describe('the worker', () => {
   let stack: Stack;
   let dir: string;
-  let server: http.Server;
+  let server: WebServer;
   let web: string;
 
   before(async () => {
@@ -37,16 +36,13 @@ describe('the worker', () => {
     writeFileSync(path.join(dir, 'local.txt'), 'from a file\n');
     writeFileSync(path.join(dir, 'tree', 'a.txt'), 'a\n');
     writeFileSync(path.join(dir, 'tree', 'sub', 'b.txt'), 'bb\n');
-    server = http.createServer((req, res) => {
+    server = await serveHttp((req, res) => {
       if (req.url === '/data.txt') res.end('from http\n');
       else if (req.url === '/moved')
         res.writeHead(302, { location: '/data.txt' }).end();
       else res.writeHead(404).end('missing');
     });
-    await new Promise<void>((resolve) =>
-      server.listen(0, '127.0.0.1', resolve),
-    );
-    web = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    web = server.url;
   });
   after(async () => {
     await stack?.stop();
