@@ -151,9 +151,8 @@ async function main(): Promise<void> {
     clearInterval(ticker);
     await functions.stopWorkers();
     await save();
-    const others = served.filter((s) => s !== api);
-    for (const s of others) s.server.closeAllConnections();
-    await Promise.all(others.map((s) => closeServer(s.server)));
+    for (const s of served) s.server.closeAllConnections();
+    await Promise.all(served.map((s) => new Promise((r) => s.server.close(r))));
     await backends.stop();
     logger.info('stopped');
     process.exit(0);
